@@ -1,0 +1,13 @@
+"""Session-wide isolation: every test (and every notebook kernel nbval starts) uses a private
+GRIFFIN_HOME, never the developer's ~/.griffin."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_HOME = tempfile.mkdtemp(prefix="griffin-test-home-")
+os.environ["GRIFFIN_HOME"] = _HOME
+for _name in ("GRIFFIN_URL", "GRIFFIN_TOKEN", "GRIFFIN_DATABASE_URL", "GRIFFIN_RAY_ADDRESS",
+              "GRIFFIN_ARTIFACT_ROOT", "GRIFFIN_FEAST_REPO_PATH", "GRIFFIN_CONFIG"):
+    os.environ.pop(_name, None)

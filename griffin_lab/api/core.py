@@ -1,0 +1,113 @@
+"""Operation: one REST route, described once."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, TypeAdapter
+
+if TYPE_CHECKING:
+    from ..platform import Platform
+
+API_PREFIX = "/griffin/api/v1"
+_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+# Modules that declare operations; each subsystem adds its ``api`` module here.
+OPERATION_MODULES = ("griffin_lab.api.system",)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is calling (the Jupyter user over HTTP, the OS user in-process)."""
+
+    actor: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    method: str
+    path: str
+    summary: str
+    tag: str
+    response: Any
+    call: Callable[..., Any]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    description: str = ""
+    path_params: tuple[str, ...] = field(default=())
+
+    @property
+    def url_path(self) -> str:
+        return API_PREFIX + self.path
+
+    @property
+    def route_pattern(self) -> str:
+        """The tornado pattern of the path: ``{name}`` becomes a named group."""
+        return _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", self.url_path)
+
+    @property
+    def response_adapter(self) -> TypeAdapter[Any]:
+        return _adapter(self.response)
+
+    def invoke(
+        self,
+        platform: Platform,
+        ctx: RequestContext,
+        *,
+        body: BaseModel | None = None,
+        query: BaseModel | None = None,
+        **path: str,
+    ) -> Any:
+        kwargs: dict[str, Any] = dict(path)
+        if self.body is not None:
+            kwargs["body"] = body
+        if self.query is not None:
+            kwargs["query"] = query if query is not None else self.query()
+        return self.call(platform, ctx, **kwargs)
+
+
+@cache
+def _adapter(tp: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(tp)
+
+
+_REGISTRY: dict[str, Operation] = {}
+
+
+def operation(
+    name: str,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    response: Any,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the decorated ``fn(platform, ctx, **params)`` as a REST operation."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _REGISTRY:
+            raise RuntimeError(f"operation {name!r} declared twice")
+        _REGISTRY[name] = Operation(
+            name=name, method=method.upper(), path=path, summary=summary, tag=tag,
+            response=response, call=fn, body=body, query=query,
+            description=(fn.__doc__ or "").strip(), path_params=tuple(_PARAM.findall(path)),
+        )
+        return fn
+
+    return register
+
+
+@cache
+def all_operations() -> dict[str, Operation]:
+    for module in OPERATION_MODULES:
+        importlib.import_module(module)
+    return dict(_REGISTRY)

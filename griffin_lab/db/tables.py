@@ -1,0 +1,19 @@
+"""Every module that defines tables, imported together so Alembic sees the whole schema.
+
+A new subsystem adds its ``tables`` module here and an Alembic revision under
+``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .base import Base
+
+TABLE_MODULES = ("griffin_lab.system.tables",)
+
+
+def load_metadata():  # noqa: ANN201 - returns sqlalchemy MetaData
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return Base.metadata

@@ -1,0 +1,48 @@
+"""``griffin demo``: write the demo dataset and seed every subsystem that exists.
+
+Each subsystem adds a seeder to ``SEEDERS``: a function ``(platform, data_dir) -> summary``
+that must be idempotent (running the demo twice changes nothing the second time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import grocery
+
+if TYPE_CHECKING:
+    from ..platform import Platform
+
+Seeder = Callable[["Platform", Path], dict[str, Any]]
+SEEDERS: dict[str, Seeder] = {}
+
+
+def seed_demo(
+    platform: Platform,
+    size: int | str = "small",
+    seed: int = 42,
+    *,
+    force: bool = False,
+    actor: str = "griffin demo",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    say = progress or (lambda _msg: None)
+    say(f"demo data: {size} (seed {seed})")
+    manifest, written = grocery.write(platform.settings.home, size, seed, force=force)
+    report: dict[str, Any] = {
+        "data_dir": str(grocery.dataset_dir(platform.settings.home)),
+        "written": written,
+        "manifest": manifest,
+        "seeded": {},
+    }
+    for name, seeder in SEEDERS.items():
+        say(f"seeding {name}")
+        report["seeded"][name] = seeder(platform, grocery.dataset_dir(platform.settings.home))
+    if written or force:
+        platform.system.record(
+            actor, "demo.generated", subject=report["data_dir"],
+            detail={"n_users": manifest["n_users"], "seed": seed, "rows": manifest["tables"]},
+        )
+    return report

@@ -1,0 +1,75 @@
+"""``Client``: what a notebook, the CLI and scripts use. One interface, two transports."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import InvalidInput
+from ..system.schemas import AuditEventsPage, AuditEventsQuery, SettingsResponse, StatusResponse
+from .transport import Transport, transport_from_env
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Client:
+    """Entry point to every Griffin service.
+
+    >>> import griffin_lab
+    >>> client = griffin_lab.connect()          # embedded, in-process
+    >>> client.status().engines[0].state
+    'ready'
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    # system -------------------------------------------------------------------------
+    def status(self) -> StatusResponse:
+        """Version and health of every engine."""
+        return self.transport.call("status")
+
+    def settings(self) -> SettingsResponse:
+        """Resolved settings of the platform behind this client (secrets redacted)."""
+        return self.transport.call("settings")
+
+    def events(
+        self, limit: int = 50, action: str | None = None, before_id: int | None = None
+    ) -> AuditEventsPage:
+        """The audit log, newest first."""
+        query = _build(AuditEventsQuery, limit=limit, action=action, before_id=before_id)
+        return self.transport.call("events", query=query)
+
+    def openapi(self) -> dict[str, Any]:
+        return self.transport.call("openapi")
+
+    # lifecycle ----------------------------------------------------------------------
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        describe = getattr(self.transport, "describe", None)
+        where = describe() if describe else self.transport.kind
+        return f"<griffin_lab.Client: {where}>"
+
+
+def _build(model: type[M], **values: Any) -> M:
+    """Validate arguments client-side, raising the same error the server would."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"Invalid argument {name!r}: {first['msg']}", field=name) from exc
+
+
+def connect(url: str | None = None, token: str | None = None, **settings: Any) -> Client:
+    """A client: HTTP when ``url`` or ``GRIFFIN_URL`` is set, else the in-process platform."""
+    return Client(transport_from_env(url=url, token=token, **settings))

@@ -1,0 +1,49 @@
+"""``GriffinExtension``: the Jupyter server extension application."""
+
+from __future__ import annotations
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Unicode
+
+from .. import __version__
+from ..api.core import all_operations
+from .handlers import PlatformHolder, build_handlers
+
+
+class GriffinExtension(ExtensionApp):
+    """Serves the Griffin REST API under ``<base_url>griffin/api/v1/``."""
+
+    name = "griffin_lab"
+    description = "Griffin Lab platform services"
+    load_other_extensions = True
+
+    database_url = Unicode(
+        None, allow_none=True, config=True,
+        help="Overrides GRIFFIN_DATABASE_URL for this server.",
+    )
+    home = Unicode(None, allow_none=True, config=True, help="Overrides GRIFFIN_HOME.")
+
+    def initialize_settings(self) -> None:
+        overrides = {"database_url": self.database_url, "home": self.home}
+
+        def factory():  # noqa: ANN202
+            from ..platform import Platform
+            from ..settings import Settings
+
+            return Platform.from_settings(Settings.load(**overrides))
+
+        holder = PlatformHolder(factory)
+        holder.start()  # migrations run on server start
+        if holder.error is not None:
+            self.log.error("Griffin Lab could not start its platform: %s", holder.error.message)
+        else:
+            self.log.info("Griffin Lab %s ready", __version__)
+        self.settings.update({"griffin": holder})
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(build_handlers(all_operations()))
+
+    async def stop_extension(self) -> None:
+        holder = self.settings.get("griffin")
+        if holder is not None:
+            holder.close()

@@ -1,0 +1,1 @@
+"""Platform-wide concerns: engine health (status) and the audit log."""

@@ -1,0 +1,132 @@
+"""Real servers for tests, on 127.0.0.1, with bounded lifetimes: PostgreSQL and JupyterLab."""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STARTUP_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: run scripts/system-deps.sh")
+    return found[-1]
+
+
+@dataclass
+class Postgres:
+    url: str
+    password: str
+    datadir: Path
+    _as_user: list[str]
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self._as_user, _pg_bin("pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w",
+             "-t", "30", "stop"],
+            check=False, capture_output=True,
+        )
+        shutil.rmtree(self.datadir.parent, ignore_errors=True)
+
+
+def start_postgres() -> Postgres:
+    """A throw-away PostgreSQL cluster with password auth, listening on 127.0.0.1 only."""
+    root = Path(tempfile.mkdtemp(prefix="griffin-pg-"))
+    datadir, sockets = root / "data", root / "sock"
+    sockets.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    password = "pw-" + secrets.token_hex(8)
+    pwfile = root / "pw"
+    pwfile.write_text(password)
+    if as_user:
+        shutil.chown(pwfile, "postgres")
+    subprocess.run(
+        [*as_user, _pg_bin("initdb"), "-D", str(datadir), "-U", "griffin", "--auth=scram-sha-256",
+         f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync"],
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+               "-c max_connections=60")
+    subprocess.run(
+        [*as_user, _pg_bin("pg_ctl"), "-D", str(datadir), "-o", options, "-w", "-t", "60",
+         "-l", str(root / "log"), "start"],
+        check=True, capture_output=True,
+    )
+    url = f"postgresql://griffin:{password}@127.0.0.1:{port}/postgres"
+    return Postgres(url=url, password=password, datadir=datadir, _as_user=as_user)
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    proc: subprocess.Popen
+    home: Path
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def start_lab(home: Path, root_dir: Path, extra_env: dict[str, str] | None = None) -> Lab:
+    """JupyterLab (with the Griffin server extension, as installed) on a free port."""
+    port, token = free_port(), secrets.token_hex(16)
+    log = home / f"lab-{port}.log"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "GRIFFIN_HOME": str(home), **(extra_env or {})}
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}", "--ServerApp.allow_root=True",
+        "--ServerApp.port_retries=0", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    lab = Lab(url=f"http://127.0.0.1:{port}", token=token, proc=proc, home=home, log=log)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited early:\n{log.read_text()[-3000:]}")
+        try:
+            r = httpx.get(f"{lab.url}/api/status", headers={"Authorization": f"token {token}"},
+                          timeout=2)
+            if r.status_code == 200:
+                return lab
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    lab.stop()
+    raise RuntimeError(f"jupyter lab did not start in {STARTUP_TIMEOUT_S}s:\n"
+                       f"{log.read_text()[-3000:]}")
