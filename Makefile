@@ -9,6 +9,7 @@ LABEXT := griffin_lab/labextension/package.json
 LABEXT_SOURCES := package.json yarn.lock tsconfig.json .yarnrc.yml server_ext/griffin-api.d.ts \
 	$(shell find labextension -type f 2>/dev/null)
 PYTEST_ARGS ?=
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: install lab test system-deps lint format openapi clean bench
 
@@ -31,7 +32,7 @@ $(LABEXT): $(VENV)/.base $(LABEXT_SOURCES)
 # 3. The package and every optional engine, editable; the labextension linked into the venv.
 $(VENV)/.installed: $(VENV)/.base $(LABEXT) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e ".[all,dev]"
-	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	touch $@
 
 system-deps:

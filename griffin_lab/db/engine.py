@@ -119,8 +119,12 @@ class Database:
             raise
         except Exception as exc:
             if "OperationalError" in type(exc).__name__ or "connect" in str(exc).lower():
+                reason = str(exc).split("\n", 1)[0]
+                password = make_url(self.url).password
+                if password:
+                    reason = reason.replace(str(password), "***")
                 raise EngineUnavailable(
-                    f"Cannot reach the metadata database ({self.dialect}): {exc}"
+                    f"Cannot reach the metadata database ({self.dialect}): {reason}"
                 ) from exc
             raise
         return self.current_revision()

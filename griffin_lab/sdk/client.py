@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..demo.schemas import DemoReport, DemoRequest
 from ..errors import InvalidInput
 from ..system.schemas import AuditEventsPage, AuditEventsQuery, SettingsResponse, StatusResponse
 from .transport import Transport, transport_from_env
@@ -42,7 +43,14 @@ class Client:
         return self.transport.call("events", query=query)
 
     def openapi(self) -> dict[str, Any]:
+        """The REST API's OpenAPI description."""
         return self.transport.call("openapi")
+
+    # demo ---------------------------------------------------------------------------
+    def demo(self, size: str | int = "small", seed: int = 42, force: bool = False) -> DemoReport:
+        """Generate the demo grocery dataset where the platform runs (idempotent)."""
+        body = _build(DemoRequest, size=str(size), seed=seed, force=force)
+        return self.transport.call("demo", body=body)
 
     # lifecycle ----------------------------------------------------------------------
     def close(self) -> None:
