@@ -1,0 +1,57 @@
+"""``%load_ext griffin_lab`` in a bare IPython shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+import griffin_lab
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[InteractiveShell]:
+    ip = InteractiveShell.instance()
+    ip.user_ns["griffin_client"] = griffin_lab.connect(home=tmp_path / "home")
+    ip.run_line_magic("load_ext", "griffin_lab")
+    try:
+        yield ip
+    finally:
+        ip.user_ns.pop("griffin_client").close()
+        ip.run_line_magic("unload_ext", "griffin_lab")
+        InteractiveShell.clear_instance()
+
+
+def test_status_renders_every_engine(shell: InteractiveShell) -> None:
+    view = shell.run_line_magic("griffin", "status")
+    html = view._repr_html_()
+    assert 'data-engine="database" data-state="ready"' in html
+    for name in ("artifacts", "ray", "feast", "bentoml"):
+        assert f'data-engine="{name}"' in html
+    assert "Metadata database" in repr(view)
+
+
+def test_status_json(shell: InteractiveShell) -> None:
+    raw = shell.run_line_magic("griffin", "status --json")
+    assert {e["name"] for e in raw["engines"]} >= {"database", "ray"}
+
+
+def test_help_lists_commands(shell: InteractiveShell) -> None:
+    text = repr(shell.run_line_magic("griffin", "help"))
+    assert "status" in text and "help" in text
+    assert repr(shell.run_line_magic("griffin", "")) == text
+
+
+def test_unknown_command_is_an_error_with_help(shell: InteractiveShell) -> None:
+    view = shell.run_line_magic("griffin", "stauts")
+    assert "no command 'stauts'" in repr(view)
+    assert "status" in view.hint
+    cell = shell.run_cell_magic("griffin", "nothing", "body")
+    assert "%%griffin has no command 'nothing'" in repr(cell)
+
+
+def test_bad_arguments_are_reported_not_raised(shell: InteractiveShell) -> None:
+    assert "takes only --json" in repr(shell.run_line_magic("griffin", "status --verbose"))
+    assert "Cannot parse" in repr(shell.run_line_magic("griffin", "status 'unclosed"))
