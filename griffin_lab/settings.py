@@ -58,7 +58,10 @@ class Settings(BaseSettings):
         env_prefix="GRIFFIN_", extra="forbid", validate_default=True, frozen=True
     )
 
-    home: Path = Field(DEFAULT_HOME, description="Folder for embedded state (database, artifacts, Feast repo, Ray head).")
+    home: Path = Field(
+        DEFAULT_HOME,
+        description="Folder for embedded state (database, artifacts, Feast repo, Ray head).",
+    )
     database_url: SecretStr | None = Field(
         None, description="SQLAlchemy URL of the metadata database; default: SQLite in home."
     )
@@ -69,7 +72,9 @@ class Settings(BaseSettings):
         None, description="Ray Jobs API address of an existing cluster; default: a local head."
     )
     feast_repo_path: Path | None = Field(None, description="Feast repository folder.")
-    url: str | None = Field(None, description="URL of a Jupyter server for the SDK's HTTP transport.")
+    url: str | None = Field(
+        None, description="URL of a Jupyter server for the SDK's HTTP transport."
+    )
     token: SecretStr | None = Field(None, description="Token for the SDK's HTTP transport.")
 
     @field_validator("home", "feast_repo_path", mode="after")

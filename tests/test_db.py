@@ -104,7 +104,10 @@ def test_two_processes_share_the_database(database_url: str, tmp_path: Path) -> 
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(3)
     count = 60
-    procs = [ctx.Process(target=_writer, args=(database_url, str(tmp_path), w, count, barrier)) for w in range(3)]
+    procs = [
+        ctx.Process(target=_writer, args=(database_url, str(tmp_path), w, count, barrier))
+        for w in range(3)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -124,7 +127,9 @@ def test_concurrent_first_start_migrates_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(3)
-    procs = [ctx.Process(target=_writer, args=(url, str(tmp_path), w, 1, barrier)) for w in range(3)]
+    procs = [
+        ctx.Process(target=_writer, args=(url, str(tmp_path), w, 1, barrier)) for w in range(3)
+    ]
     for p in procs:
         p.start()
     for p in procs:

@@ -52,7 +52,7 @@ async def test_every_griffin_route_rejects_unauthenticated_requests(
     routes = _griffin_routes(jp_serverapp)
     assert len(routes) >= len({op.route_pattern for op in all_operations().values()})
     checked = 0
-    for pattern, handler in routes:
+    for pattern, _handler in routes:
         path = _sample_path(pattern)
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             body = b"{}" if method in ("POST", "PUT", "PATCH") else None

@@ -82,7 +82,9 @@ class GriffinHandler(APIHandler):
             return op.body.model_validate_json(raw)
         except ValidationError as exc:
             if any(e["type"] == "json_invalid" for e in exc.errors()):
-                raise InvalidInput(f"Request body is not valid JSON: {exc.errors()[0]['msg']}")
+                raise InvalidInput(
+                    f"Request body is not valid JSON: {exc.errors()[0]['msg']}"
+                ) from exc
             raise _validation_message(exc, "body") from exc
 
     async def _dispatch(self, method: str, path_kwargs: dict[str, str]) -> None:
