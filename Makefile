@@ -42,6 +42,7 @@ lab: install
 	$(BIN)/griffin lab
 
 test: install system-deps
+	$(BIN)/ruff check griffin_lab tests benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

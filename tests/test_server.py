@@ -120,3 +120,32 @@ class TestBrokenDatabase:
         assert "secret-pw" not in err.value.response.body.decode()
         # Jupyter itself keeps working.
         assert (await jp_fetch("api", "status")).code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        (b"{not json", 422, "not valid JSON"),
+        (b"", 422, "needs a JSON request body"),
+        (b'{"size": "tiny", "colour": "red"}', 422, "colour"),
+        (b'{"size": "tiny", "seed": "abc"}', 422, "seed"),
+        (b'{"size": "planet"}', 422, "Unknown demo size"),
+        (b"[1, 2]", 422, "body"),
+    ],
+)
+async def test_bad_bodies_are_4xx_naming_the_problem(jp_fetch, body, status, needle) -> None:
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch("griffin", "api", "v1", "demo", method="POST", body=body,
+                       allow_nonstandard_methods=True)
+    assert err.value.code == status
+    assert needle in json.loads(err.value.response.body)["error"]["message"]
+
+
+async def test_demo_over_rest(jp_fetch) -> None:
+    body = json.dumps({"size": "tiny", "seed": 5}).encode()
+    first = json.loads((await jp_fetch("griffin", "api", "v1", "demo", method="POST",
+                                       body=body)).body)
+    assert first["written"] is True and first["manifest"]["tables"]["users"] == 200
+    again = json.loads((await jp_fetch("griffin", "api", "v1", "demo", method="POST",
+                                       body=body)).body)
+    assert again["written"] is False
