@@ -20,7 +20,7 @@ $(VENV)/.base:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt "jupyterlab>=4.6,<5" "hatchling>=1.21" \
-		"hatch-jupyter-builder>=0.9" "hatch-nodejs-version>=0.3.2" "jupyter-builder>=1.0"
+		"hatch-jupyter-builder>=0.9" "hatch-nodejs-version>=0.3.2" "jupyter-builder>=1.0" editables
 	touch $@
 
 # 2. The labextension, rebuilt only when its sources change.

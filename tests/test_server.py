@@ -149,3 +149,12 @@ async def test_demo_over_rest(jp_fetch) -> None:
     again = json.loads((await jp_fetch("griffin", "api", "v1", "demo", method="POST",
                                        body=body)).body)
     assert again["written"] is False
+
+
+async def test_jupyterlab_cache_buster_is_ignored(jp_fetch) -> None:
+    """ServerConnection.makeRequest appends ``?<timestamp>`` to GETs by default."""
+    response = await jp_fetch("griffin", "api", "v1", "status", params={"1795449812824": ""})
+    assert response.code == 200
+    page = await jp_fetch("griffin", "api", "v1", "events",
+                          params={"1795449812824": "", "limit": "2"})
+    assert page.code == 200

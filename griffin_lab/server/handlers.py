@@ -52,21 +52,29 @@ class GriffinHandler(APIHandler):
         name = getattr(user, "username", None) or getattr(user, "name", None)
         return str(name or "jupyter")
 
+    def _query_arguments(self) -> dict[str, list[bytes]]:
+        """Query arguments less a bare ``?<timestamp>`` (JupyterLab's cache-buster on GETs)."""
+        return {
+            k: v for k, v in self.request.query_arguments.items()
+            if not (k.isdigit() and v == [b""])
+        }
+
     def _parse_query(self, op: Operation) -> BaseModel | None:
+        arguments = self._query_arguments()
         if op.query is None:
-            if self.request.query_arguments:
-                unknown = ", ".join(sorted(self.request.query_arguments))
+            if arguments:
+                unknown = ", ".join(sorted(arguments))
                 raise InvalidInput(f"{op.url_path} takes no query parameters (got: {unknown})")
             return None
         known = set(op.query.model_fields)
-        unknown = sorted(set(self.request.query_arguments) - known)
+        unknown = sorted(set(arguments) - known)
         if unknown:
             raise InvalidInput(
                 f"Unknown query parameter(s) {', '.join(unknown)}; "
                 f"allowed: {', '.join(sorted(known))}",
                 field=unknown[0],
             )
-        raw = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        raw = {k: self.get_query_argument(k) for k in arguments}
         try:
             return op.query.model_validate(raw)
         except ValidationError as exc:

@@ -67,18 +67,38 @@ def _free_port() -> int:
 
 def _get(url: str, token: str, timeout: float = 5.0) -> bytes:
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (127.0.0.1)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return bytes(response.read())
+
+
+# pytest-jupyter (loaded by tests/conftest.py) has autouse fixtures that take the
+# current asyncio loop and close it after each test. Inside Playwright's sync API
+# that loop is Playwright's own, still running, so this module, which runs no
+# in-process Jupyter server, replaces them with no-ops.
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[None]:
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> Iterator[None]:
+    yield None
 
 
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """JupyterLab from this interpreter's environment, on a free 127.0.0.1 port."""
     base = tmp_path_factory.mktemp("griffin-browser")
-    dirs = {name: base / name for name in ("root", "griffin-home", "config", "runtime",
-                                           "settings", "workspaces")}
+    dirs = {
+        name: base / name
+        for name in ("root", "griffin-home", "config", "runtime", "settings", "workspaces")
+    }
     for path in dirs.values():
         path.mkdir()
+    # No "fetch Jupyter news?" prompt over the screenshots (and no network).
+    notification = dirs["settings"] / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     port = _free_port()
     token = secrets.token_hex(16)
     env = {
@@ -91,7 +111,9 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
     }
     cmd = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable,
+        "-m",
+        "jupyterlab",
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -102,13 +124,11 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         "--ServerApp.jpserver_extensions={'griffin_lab': True}",
         # `window.jupyterapp`, used to switch themes.
         "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     log_path = base / "jupyterlab.log"
     log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, env=env, cwd=dirs["root"], stdout=log,  # noqa: S603
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, env=env, cwd=dirs["root"], stdout=log, stderr=subprocess.STDOUT)
     server = LabServer(base_url=f"http://127.0.0.1:{port}/", token=token, log=log_path)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -120,8 +140,10 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
                 if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab did not answer /api/status within "
-                                f"{START_TIMEOUT_S} s:\n{server.log_tail()}")
+                    pytest.fail(
+                        f"jupyter lab did not answer /api/status within "
+                        f"{START_TIMEOUT_S} s:\n{server.log_tail()}"
+                    )
                 time.sleep(0.25)
         yield server
     finally:
@@ -149,7 +171,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, lab_server: LabServer):  # noqa: ANN001, ANN201 (playwright types)
+def page(browser, lab_server: LabServer):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
@@ -166,11 +188,13 @@ def page(browser, lab_server: LabServer):  # noqa: ANN001, ANN201 (playwright ty
         assert not griffin_errors, f"page errors from Griffin Lab: {griffin_errors}"
 
 
-def _open_sidebar(page, lab_server: LabServer) -> None:  # noqa: ANN001
+def _open_sidebar(page, lab_server: LabServer) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     tab = page.locator(SIDEBAR_TAB)
     try:
         tab.wait_for(state="visible", timeout=WAIT_MS)
-    except Exception as exc:  # noqa: BLE001 - explain the likely cause
+    except PlaywrightTimeoutError as exc:
         config = page.evaluate(
             "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)"
         )
@@ -185,11 +209,11 @@ def _open_sidebar(page, lab_server: LabServer) -> None:  # noqa: ANN001
     page.locator(STATUS_VIEW).wait_for(state="visible", timeout=WAIT_MS)
 
 
-def _updates(page) -> int:  # noqa: ANN001
+def _updates(page) -> int:
     return int(page.locator(STATUS_VIEW).get_attribute("data-griffin-updates") or "0")
 
 
-def _wait_for_update(page, before: int) -> None:  # noqa: ANN001
+def _wait_for_update(page, before: int) -> None:
     page.wait_for_function(
         """([selector, before]) => {
             const el = document.querySelector(selector);
@@ -201,13 +225,14 @@ def _wait_for_update(page, before: int) -> None:  # noqa: ANN001
     )
 
 
-def _set_theme(page, name: str, light: bool) -> None:  # noqa: ANN001
+def _set_theme(page, name: str, light: bool) -> None:
     page.evaluate(
         "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
         name,
     )
     page.wait_for_selector(
         f"body[data-jp-theme-name='{name}'][data-jp-theme-light='{str(light).lower()}']",
+        state="attached",
         timeout=WAIT_MS,
     )
     # The theme's CSS variables are applied once its stylesheet has loaded.
@@ -224,8 +249,10 @@ def _set_theme(page, name: str, light: bool) -> None:  # noqa: ANN001
     page.wait_for_timeout(300)  # let the repaint settle before a screenshot
 
 
-def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: LabServer) -> None:  # noqa: ANN001
+def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: LabServer) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The sidebar opens by itself when JupyterLab starts (setting openOnStart).
+    page.locator(STATUS_VIEW).wait_for(state="visible", timeout=WAIT_MS)
     _open_sidebar(page, lab_server)
 
     status = page.locator(STATUS_VIEW)
@@ -267,9 +294,12 @@ def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: LabServer) -> 
         "#modal-command-palette .lm-CommandPalette-item", has_text="Refresh Griffin status"
     )
     item.first.wait_for(state="visible", timeout=WAIT_MS)
-    assert page.locator(
-        "#modal-command-palette .lm-CommandPalette-header", has_text="Griffin Lab"
-    ).count() >= 1
+    assert (
+        page.locator(
+            "#modal-command-palette .lm-CommandPalette-header", has_text="Griffin Lab"
+        ).count()
+        >= 1
+    )
     item.first.click()
     status.wait_for(state="visible", timeout=WAIT_MS)
     _wait_for_update(page, before)
@@ -288,7 +318,7 @@ def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: LabServer) -> 
     _set_theme(page, "JupyterLab Light", light=True)
 
 
-def test_tabs_follow_the_keyboard(page, lab_server: LabServer) -> None:  # noqa: ANN001
+def test_tabs_follow_the_keyboard(page, lab_server: LabServer) -> None:
     _open_sidebar(page, lab_server)
     status_tab = page.locator('#griffin-sidebar [data-griffin-tab="status"]')
     status_tab.focus()
