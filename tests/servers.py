@@ -99,18 +99,34 @@ class Lab:
                 self.proc.wait(10)
 
 
-def start_lab(home: Path, root_dir: Path, extra_env: dict[str, str] | None = None) -> Lab:
-    """JupyterLab (with the Griffin server extension, as installed) on a free port."""
+def start_lab(home: Path, root_dir: Path, extra_args: list[str] | None = None) -> Lab:
+    """JupyterLab (with the Griffin server extension, as installed) on a free port.
+
+    The user's Jupyter config, runtime files, settings and workspaces are kept out of it:
+    each server gets its own under ``home/jupyter``, with the news prompt turned off.
+    """
     port, token = free_port(), secrets.token_hex(16)
-    log = home / f"lab-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "GRIFFIN_HOME": str(home), **(extra_env or {})}
+    log = home / f"lab-{port}.log"
+    jupyter = home / "jupyter"
+    notification = jupyter / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    env = {
+        **os.environ,
+        "GRIFFIN_HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
+        "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(jupyter / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(jupyter / "workspaces"),
+    }
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}", "--ServerApp.allow_root=True",
-        "--ServerApp.port_retries=0", "--LabApp.news_url=None",
+        "--ServerApp.port_retries=0",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *(extra_args or []),
     ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)

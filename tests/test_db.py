@@ -98,21 +98,26 @@ def _writer(url: str, home: str, worker: int, count: int, barrier) -> None:  # n
     platform.close()
 
 
-def test_two_processes_share_the_database(database_url: str, tmp_path: Path) -> None:
-    """The Jupyter server and a kernel write the same embedded database at once."""
-    Database(database_url).migrate()
+def _run_writers(url: str, home: Path, count: int, workers: int = 3) -> list[int | None]:
+    """Start ``workers`` processes that write at the same moment; return their exit codes."""
     ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(3)
-    count = 60
+    barrier = ctx.Barrier(workers)
     procs = [
-        ctx.Process(target=_writer, args=(database_url, str(tmp_path), w, count, barrier))
-        for w in range(3)
+        ctx.Process(target=_writer, args=(url, str(home), w, count, barrier))
+        for w in range(workers)
     ]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    return [p.exitcode for p in procs]
+
+
+def test_two_processes_share_the_database(database_url: str, tmp_path: Path) -> None:
+    """The Jupyter server and a kernel write the same embedded database at once."""
+    Database(database_url).migrate()
+    count = 60
+    assert _run_writers(database_url, tmp_path, count) == [0, 0, 0]
     db = Database(database_url)
     with db.session() as session:
         rows = session.execute(
@@ -125,16 +130,7 @@ def test_two_processes_share_the_database(database_url: str, tmp_path: Path) -> 
 def test_concurrent_first_start_migrates_once(tmp_path: Path) -> None:
     """Several processes starting on a fresh database all come up on the newest schema."""
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(3)
-    procs = [
-        ctx.Process(target=_writer, args=(url, str(tmp_path), w, 1, barrier)) for w in range(3)
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert _run_writers(url, tmp_path, 1) == [0, 0, 0]
     db = Database(url)
     assert db.current_revision() == db.head_revision()
     db.dispose()

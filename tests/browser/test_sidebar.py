@@ -1,28 +1,21 @@
 """The Griffin Lab sidebar in a real JupyterLab, driven in headless Chromium.
 
-Needs the package installed with its labextension (``pip install -e .`` plus
-``jupyter labextension develop --overwrite .``, or the wheel), Python's
-``playwright`` package and Debian's ``/usr/bin/chromium`` (never
+Needs the package installed with its labextension (``make install``, or the wheel),
+Python's ``playwright`` package and Debian's ``/usr/bin/chromium`` (never
 ``playwright install``). Screenshots go to ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START_TIMEOUT_S = 60
 WAIT_MS = 60_000
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -44,31 +36,6 @@ TABS = ("status", "features", "training", "models", "deployments")
 
 SIDEBAR_TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="griffin-sidebar"]'
 STATUS_VIEW = '[data-griffin-view="status"]'
-
-
-@dataclass
-class LabServer:
-    base_url: str
-    token: str
-    log: Path
-
-    def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return "(no server log)"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str, token: str, timeout: float = 5.0) -> bytes:
-    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return bytes(response.read())
 
 
 # pytest-jupyter (loaded by tests/conftest.py) has autouse fixtures that take the
@@ -86,82 +53,27 @@ def jp_server_cleanup() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab from this interpreter's environment, on a free 127.0.0.1 port."""
-    base = tmp_path_factory.mktemp("griffin-browser")
-    dirs = {
-        name: base / name
-        for name in ("root", "griffin-home", "config", "runtime", "settings", "workspaces")
-    }
-    for path in dirs.values():
-        path.mkdir()
-    # No "fetch Jupyter news?" prompt over the screenshots (and no network).
-    notification = dirs["settings"] / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True)
-    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    port = _free_port()
-    token = secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "GRIFFIN_HOME": str(dirs["griffin-home"]),
-        # Keep the user's JupyterLab settings, workspaces and config out of it.
-        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
-        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
-        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
-        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.allow_root=True",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={dirs['root']}",
-        "--ServerApp.jpserver_extensions={'griffin_lab': True}",
+    lab = start_lab(
+        tmp_path_factory.mktemp("griffin-browser"),
+        tmp_path_factory.mktemp("browser-root"),
         # `window.jupyterapp`, used to switch themes.
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    log_path = base / "jupyterlab.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, env=env, cwd=dirs["root"], stdout=log, stderr=subprocess.STDOUT)
-    server = LabServer(base_url=f"http://127.0.0.1:{port}/", token=token, log=log_path)
+        extra_args=["--LabApp.expose_app_in_browser=True"],
+    )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{server.log_tail()}")
-            try:
-                json.loads(_get(f"{server.base_url}api/status", token))
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"jupyter lab did not answer /api/status within "
-                        f"{START_TIMEOUT_S} s:\n{server.log_tail()}"
-                    )
-                time.sleep(0.25)
-        yield server
+        yield lab
     finally:
-        if proc.poll() is None:
-            proc.terminate()  # this PID only
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        log.close()
+        lab.stop()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # Missing pieces fail rather than skip: `make test` installs both.
+    from playwright import sync_api
+
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/system-deps.sh")
     with sync_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -171,13 +83,13 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, lab_server: LabServer):
+def page(browser, lab_server: Lab):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{lab_server.base_url}lab?token={lab_server.token}")
+    page.goto(f"{lab_server.url}/lab?token={lab_server.token}")
     page.wait_for_selector("#jp-main-dock-panel", timeout=WAIT_MS)
     page.wait_for_selector(".jp-SideBar.jp-mod-left .lm-TabBar-tab", timeout=WAIT_MS)
     try:
@@ -188,7 +100,7 @@ def page(browser, lab_server: LabServer):
         assert not griffin_errors, f"page errors from Griffin Lab: {griffin_errors}"
 
 
-def _open_sidebar(page, lab_server: LabServer) -> None:
+def _open_sidebar(page, lab_server: Lab) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     tab = page.locator(SIDEBAR_TAB)
@@ -202,7 +114,7 @@ def _open_sidebar(page, lab_server: LabServer) -> None:
         raise AssertionError(
             "The Griffin icon is not in the left sidebar. Federated extensions loaded: "
             f"{names}. Is griffin-lab installed with its labextension in {sys.prefix}?\n"
-            f"{lab_server.log_tail()}"
+            f"{lab_server.log.read_text(errors='replace')[-4000:]}"
         ) from exc
     if not page.locator("#griffin-sidebar").is_visible():
         tab.click()
@@ -249,7 +161,7 @@ def _set_theme(page, name: str, light: bool) -> None:
     page.wait_for_timeout(300)  # let the repaint settle before a screenshot
 
 
-def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: LabServer) -> None:
+def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: Lab) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # The sidebar opens by itself when JupyterLab starts (setting openOnStart).
     page.locator(STATUS_VIEW).wait_for(state="visible", timeout=WAIT_MS)
@@ -318,7 +230,7 @@ def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: LabServer) -> 
     _set_theme(page, "JupyterLab Light", light=True)
 
 
-def test_tabs_follow_the_keyboard(page, lab_server: LabServer) -> None:
+def test_tabs_follow_the_keyboard(page, lab_server: Lab) -> None:
     _open_sidebar(page, lab_server)
     status_tab = page.locator('#griffin-sidebar [data-griffin-tab="status"]')
     status_tab.focus()
