@@ -43,6 +43,13 @@ class Conflict(GriffinError):
     kind = "conflict"
 
 
+class ValidationFailed(GriffinError):
+    """Data broke its validation rules; ``details["report"]`` says which rows and why."""
+
+    status_code = 422
+    kind = "validation_failed"
+
+
 class ConfigurationError(GriffinError):
     """Settings that cannot work (a bad URL, an unreadable griffin.toml...)."""
 

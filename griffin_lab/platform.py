@@ -10,6 +10,7 @@ import getpass
 from typing import Any
 
 from .db import Database
+from .features.service import FeatureStoreService
 from .settings import Settings
 from .system.service import SystemService
 
@@ -28,6 +29,7 @@ class Platform:
         self.settings = settings
         self.db = db
         self.system = SystemService(settings, db)
+        self.features = FeatureStoreService(settings, db)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Platform:

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         None, description="Ray Jobs API address of an existing cluster; default: a local head."
     )
     feast_repo_path: Path | None = Field(None, description="Feast repository folder.")
+    online_store_url: str | None = Field(
+        None,
+        description="Feast online store: redis://host:port[/db]; default: SQLite in the repo.",
+    )
     url: str | None = Field(
         None, description="URL of a Jupyter server for the SDK's HTTP transport."
     )
@@ -93,6 +97,13 @@ class Settings(BaseSettings):
                 "database_url must be a sqlite:/// or postgresql:// SQLAlchemy URL, "
                 f"not a {scheme!r} URL"
             )
+        return value
+
+    @field_validator("online_store_url", mode="after")
+    @classmethod
+    def _check_online_store(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(f"must be a redis:// URL (or unset for SQLite), got {value!r}")
         return value
 
     @field_validator("url", "ray_address", mode="after")
@@ -157,4 +168,7 @@ class Settings(BaseSettings):
             "artifact_root": redact_url(self.resolved_artifact_root),
             "ray_address": self.ray_address or "embedded (local head under home)",
             "feast_repo_path": str(self.resolved_feast_repo_path),
+            "online_store": redact_url(self.online_store_url)
+            if self.online_store_url
+            else "sqlite (in the Feast repository)",
         }

@@ -38,6 +38,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search feature views and services by text, tag, owner, entity. */
+        get: operations["features_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/materialize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate new rows, then load them into the online store. */
+        post: operations["features_materialize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/online": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Latest feature values for entity keys (low latency). */
+        post: operations["features_online"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Validation reports, newest first. */
+        get: operations["features_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every feature service. */
+        get: operations["features_services"];
+        put?: never;
+        /** Create or replace a feature service. */
+        post: operations["features_define_service"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate a source, preview the plan (dry_run), or write and apply it. */
+        post: operations["features_add_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/sources/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Infer the schema of a parquet/CSV file (step 1 of adding a source). */
+        post: operations["features_infer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/training-set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Point-in-time correct features for entity rows (historical retrieval). */
+        post: operations["features_training_set"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/views/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One feature view: schema, source, TTL, owner, materializations, rules, usage. */
+        get: operations["features_describe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/views/{name}/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The first rows of a view's data. */
+        get: operations["features_sample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/views/{name}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-feature statistics (cached until the data changes). */
+        get: operations["features_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/features/views/{name}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a view's rules over its data; keep the report. */
+        post: operations["features_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -93,6 +298,53 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AddSourceRequest */
+        AddSourceRequest: {
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            spec: components["schemas"]["SourceSpec"];
+        };
+        /** AddSourceResult */
+        AddSourceResult: {
+            /**
+             * Applied
+             * @description False for a dry run, or when validation rejected it.
+             */
+            applied: boolean;
+            /**
+             * Definition
+             * @description The Feast definition file, for review.
+             */
+            definition: string;
+            /** Definition File */
+            definition_file: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Feature View */
+            feature_view: string;
+            /** Plan */
+            plan: components["schemas"]["PlannedChangeInfo"][];
+            /** Plan Text */
+            plan_text: string;
+            /** Schema */
+            schema: components["schemas"]["FeatureInfo"][];
+            validation: components["schemas"]["ValidationReport"];
+        };
+        /** AllowedValues */
+        AllowedValues: {
+            /** Column */
+            column: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "allowed_values";
+            /** Values */
+            values: unknown[];
+        };
         /** AuditEventOut */
         AuditEventOut: {
             /** Action */
@@ -123,6 +375,21 @@ export interface components {
              * @default null
              */
             next_before_id: number | null;
+        };
+        /** DType */
+        DType: {
+            /** Column */
+            column: string;
+            /**
+             * Dtype
+             * @enum {string}
+             */
+            dtype: "int64" | "float64" | "string" | "bool" | "timestamp";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "dtype";
         };
         /** DemoManifest */
         DemoManifest: {
@@ -227,6 +494,20 @@ export interface components {
              */
             version: string | null;
         };
+        /** EntityInfo */
+        EntityInfo: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Join Key */
+            join_key: string;
+            /** Name */
+            name: string;
+            /** Value Type */
+            value_type: string;
+        };
         /** ErrorBody */
         ErrorBody: {
             /**
@@ -253,6 +534,446 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
         };
+        /** FeatureColumn */
+        FeatureColumn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Dtype
+             * @description Inferred from the data when left out.
+             * @default null
+             */
+            dtype: ("int64" | "float64" | "string" | "bool" | "timestamp") | null;
+            /** Name */
+            name: string;
+        };
+        /** FeatureInfo */
+        FeatureInfo: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Dtype */
+            dtype: string;
+            /** Name */
+            name: string;
+        };
+        /** FeatureServiceInfo */
+        FeatureServiceInfo: {
+            /** Description */
+            description: string;
+            /**
+             * Features
+             * @description view:feature references.
+             */
+            features: string[];
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+        };
+        /** FeatureServiceRequest */
+        FeatureServiceRequest: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Features */
+            features: string[];
+            /** Name */
+            name: string;
+            /**
+             * Owner
+             * @default
+             */
+            owner: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** FeatureStats */
+        FeatureStats: {
+            /** Count */
+            count: number;
+            /** Distinct */
+            distinct: number;
+            /** Dtype */
+            dtype: string;
+            histogram: components["schemas"]["Histogram"];
+            /**
+             * Max
+             * @default null
+             */
+            max: number | string | null;
+            /**
+             * Mean
+             * @default null
+             */
+            mean: number | null;
+            /**
+             * Min
+             * @default null
+             */
+            min: number | string | null;
+            /** Name */
+            name: string;
+            /** Null Fraction */
+            null_fraction: number;
+            /**
+             * Std
+             * @default null
+             */
+            std: number | null;
+        };
+        /** FeatureViewDetail */
+        FeatureViewDetail: {
+            /** Definition File */
+            definition_file: string;
+            /** Description */
+            description: string;
+            /** Entities */
+            entities: string[];
+            /** Entity Details */
+            entity_details: components["schemas"]["EntityInfo"][];
+            /** Features */
+            features: components["schemas"]["FeatureInfo"][];
+            /**
+             * Last Materialized At
+             * @default null
+             */
+            last_materialized_at: string | null;
+            /**
+             * Matched Features
+             * @description Features whose name or description matched the text.
+             */
+            matched_features?: string[];
+            /** Materializations */
+            materializations: components["schemas"]["MaterializationInfo"][];
+            /** Name */
+            name: string;
+            /** Online */
+            online: boolean;
+            /** Owner */
+            owner: string;
+            /**
+             * Row Count
+             * @description Rows of offline data.
+             * @default null
+             */
+            row_count: number | null;
+            /** Rules */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /** Source Path */
+            source_path: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Timestamp Field */
+            timestamp_field: string;
+            /** Ttl Seconds */
+            ttl_seconds: number;
+            /** Used By */
+            used_by: components["schemas"]["UsageInfo"][];
+        };
+        /** FeatureViewSummary */
+        FeatureViewSummary: {
+            /** Description */
+            description: string;
+            /** Entities */
+            entities: string[];
+            /** Features */
+            features: components["schemas"]["FeatureInfo"][];
+            /**
+             * Matched Features
+             * @description Features whose name or description matched the text.
+             */
+            matched_features?: string[];
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * Freshness
+         * @description The newest row's timestamp is no older than ``max_age``.
+         */
+        Freshness: {
+            /**
+             * Column
+             * @default event_timestamp
+             */
+            column: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "freshness";
+            /**
+             * Max Age
+             * @description e.g. 2d, 12h
+             */
+            max_age: string;
+        };
+        /** Histogram */
+        Histogram: {
+            /** Counts */
+            counts: number[];
+            /**
+             * Edges
+             * @description Bin edges (numeric).
+             */
+            edges?: number[];
+            /**
+             * Labels
+             * @description Top values (non-numeric).
+             */
+            labels?: string[];
+        };
+        /** InRange */
+        InRange: {
+            /** Column */
+            column: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "range";
+            /**
+             * Max
+             * @default null
+             */
+            max: number | null;
+            /**
+             * Min
+             * @default null
+             */
+            min: number | null;
+        };
+        /** InferRequest */
+        InferRequest: {
+            /** Path */
+            path: string;
+        };
+        /** InferredColumn */
+        InferredColumn: {
+            /** Dtype */
+            dtype: string;
+            /**
+             * Example
+             * @default null
+             */
+            example: unknown;
+            /** Name */
+            name: string;
+            /** Nulls */
+            nulls: number;
+        };
+        /** InferredSchema */
+        InferredSchema: {
+            /** Columns */
+            columns: components["schemas"]["InferredColumn"][];
+            /** Path */
+            path: string;
+            /** Rows */
+            rows: number;
+            /** Suggested Entities */
+            suggested_entities: string[];
+            /** Suggested Timestamp */
+            suggested_timestamp: string | null;
+        };
+        /** MaterializationInfo */
+        MaterializationInfo: {
+            /** Actor */
+            actor: string;
+            /** Detail */
+            detail: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Feature View */
+            feature_view: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Rows */
+            rows: number;
+            /** Start */
+            start: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Status */
+            status: string;
+        };
+        /** MaterializeRequest */
+        MaterializeRequest: {
+            /**
+             * End
+             * @description Default: now.
+             * @default null
+             */
+            end: string | null;
+            /**
+             * Feature Views
+             * @description Default: every online view.
+             * @default null
+             */
+            feature_views: string[] | null;
+            /**
+             * Incremental
+             * @description From each view's last materialization.
+             * @default true
+             */
+            incremental: boolean;
+            /**
+             * Start
+             * @default null
+             */
+            start: string | null;
+        };
+        /** MaterializeResult */
+        MaterializeResult: {
+            /** Views */
+            views: components["schemas"]["MaterializeViewResult"][];
+        };
+        /** MaterializeViewResult */
+        MaterializeViewResult: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Feature View */
+            feature_view: string;
+            /** Rows */
+            rows: number;
+            /** Seconds */
+            seconds: number;
+            /** Start */
+            start: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "rejected" | "skipped";
+            /** @default null */
+            validation: components["schemas"]["ValidationReport"] | null;
+        };
+        /** NotNull */
+        NotNull: {
+            /** Column */
+            column: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "not_null";
+        };
+        /** OnlineRequest */
+        OnlineRequest: {
+            /**
+             * Entities
+             * @description Join key -> values, one per row.
+             */
+            entities: {
+                [key: string]: unknown[];
+            };
+            /**
+             * Feature Service
+             * @default null
+             */
+            feature_service: string | null;
+            /**
+             * Features
+             * @description view:feature references.
+             * @default null
+             */
+            features: string[] | null;
+            /**
+             * Full Feature Names
+             * @default false
+             */
+            full_feature_names: boolean;
+        };
+        /** OnlineResponse */
+        OnlineResponse: {
+            /** Columns */
+            columns: {
+                [key: string]: unknown[];
+            };
+        };
+        /** PlannedChangeInfo */
+        PlannedChangeInfo: {
+            /** Change */
+            change: string;
+            /** Name */
+            name: string;
+            /** Object Type */
+            object_type: string;
+        };
+        /** ReportsPage */
+        ReportsPage: {
+            /** Reports */
+            reports: components["schemas"]["ValidationReport"][];
+        };
+        /** RuleFailure */
+        RuleFailure: {
+            /**
+             * Examples
+             * @description A few failing values.
+             */
+            examples: unknown[];
+            /** Failing Rows */
+            failing_rows: number;
+            /**
+             * Feature
+             * @description The column (or columns) it checks.
+             */
+            feature: string;
+            /**
+             * Rule
+             * @description The rule, e.g. range(min=0, max=100).
+             */
+            rule: string;
+        };
+        /** SampleRows */
+        SampleRows: {
+            /** Columns */
+            columns: string[];
+            /** Feature View */
+            feature_view: string;
+            /** Rows */
+            rows: unknown[][];
+        };
+        /** SearchResult */
+        SearchResult: {
+            /** Services */
+            services: components["schemas"]["FeatureServiceInfo"][];
+            /** Views */
+            views: components["schemas"]["FeatureViewSummary"][];
+        };
         /**
          * SettingsResponse
          * @description Resolved settings, with every secret redacted.
@@ -266,8 +987,73 @@ export interface components {
             feast_repo_path: string;
             /** Home */
             home: string;
+            /** Online Store */
+            online_store: string;
             /** Ray Address */
             ray_address: string;
+        };
+        /**
+         * SourceSpec
+         * @description A new feature source: a parquet/CSV file becomes a Feast feature view.
+         *
+         *     Entity columns become (or reuse) Feast entities; every other chosen column becomes a
+         *     feature. The data is validated by ``rules`` before anything is written.
+         */
+        SourceSpec: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Entities
+             * @description Entity key columns.
+             */
+            entities: string[];
+            /**
+             * Features
+             * @description Feature columns; default: every other column.
+             * @default null
+             */
+            features: components["schemas"]["FeatureColumn"][] | null;
+            /**
+             * Name
+             * @description Feature view name.
+             */
+            name: string;
+            /**
+             * Online
+             * @default true
+             */
+            online: boolean;
+            /**
+             * Owner
+             * @description Who answers for this feature view (an email or team).
+             */
+            owner: string;
+            /**
+             * Path
+             * @description Parquet or CSV file readable by the platform.
+             */
+            path: string;
+            /** Rules */
+            rules?: (components["schemas"]["NotNull"] | components["schemas"]["InRange"] | components["schemas"]["AllowedValues"] | components["schemas"]["DType"] | components["schemas"]["Unique"] | components["schemas"]["Freshness"])[];
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * Timestamp
+             * @description Event timestamp column.
+             * @default event_timestamp
+             */
+            timestamp: string;
+            /**
+             * Ttl
+             * @description How long a feature value stays valid (e.g. 90d).
+             * @default 90d
+             */
+            ttl: string;
         };
         /** StatusResponse */
         StatusResponse: {
@@ -288,6 +1074,119 @@ export interface components {
              * @description Griffin Lab version.
              */
             version: string;
+        };
+        /** TrainingSetRequest */
+        TrainingSetRequest: {
+            /**
+             * Entity Rows
+             * @description Columns of the entity frame: join keys, event_timestamp, labels...
+             */
+            entity_rows: {
+                [key: string]: unknown[];
+            };
+            /**
+             * Feature Service
+             * @default null
+             */
+            feature_service: string | null;
+            /**
+             * Features
+             * @default null
+             */
+            features: string[] | null;
+            /**
+             * Full Feature Names
+             * @default false
+             */
+            full_feature_names: boolean;
+        };
+        /** TrainingSetResponse */
+        TrainingSetResponse: {
+            /** Columns */
+            columns: {
+                [key: string]: unknown[];
+            };
+            /**
+             * Rows Without Features
+             * @description Entity rows for which no feature value was in the TTL window (kept, null).
+             */
+            rows_without_features: number;
+        };
+        /**
+         * Unique
+         * @description No two rows share these columns (entity keys + event timestamp, typically).
+         */
+        Unique: {
+            /** Columns */
+            columns: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "unique";
+        };
+        /** UsageInfo */
+        UsageInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Feature Ref */
+            feature_ref: string;
+            /** Used By Id */
+            used_by_id: string;
+            /** Used By Kind */
+            used_by_kind: string;
+        };
+        /** ValidationReport */
+        ValidationReport: {
+            /**
+             * Actor
+             * @default null
+             */
+            actor: string | null;
+            /**
+             * At
+             * @default null
+             */
+            at: string | null;
+            /** Failures */
+            failures: components["schemas"]["RuleFailure"][];
+            /** Feature View */
+            feature_view: string;
+            /**
+             * Id
+             * @default null
+             */
+            id: number | null;
+            /** Passed */
+            passed: boolean;
+            /** Rows Checked */
+            rows_checked: number;
+            /** Rules Checked */
+            rules_checked: number;
+            /** Stage */
+            stage: string;
+        };
+        /** ViewStats */
+        ViewStats: {
+            /**
+             * Cached
+             * @description True when served from the cache (data unchanged).
+             */
+            cached: boolean;
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Feature View */
+            feature_view: string;
+            /** Features */
+            features: components["schemas"]["FeatureStats"][];
+            /** Rows */
+            rows: number;
         };
     };
     responses: never;
@@ -354,6 +1253,428 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEventsPage"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_search: {
+        parameters: {
+            query?: {
+                /** @description Text in names and descriptions. */
+                q?: string | null;
+                /** @description A tag key, or key=value. */
+                tag?: string | null;
+                owner?: string | null;
+                /** @description Entity name or join key. */
+                entity?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_materialize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterializeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterializeResult"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_online: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnlineRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineResponse"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_reports: {
+        parameters: {
+            query?: {
+                feature_view?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportsPage"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_services: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureServiceInfo"][];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_define_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureServiceInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_add_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddSourceRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddSourceResult"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_infer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InferRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferredSchema"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_training_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingSetRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingSetResponse"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_describe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureViewDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_sample: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleRows"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewStats"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

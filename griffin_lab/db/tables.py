@@ -10,7 +10,7 @@ import importlib
 
 from .base import Base
 
-TABLE_MODULES = ("griffin_lab.system.tables",)
+TABLE_MODULES = ("griffin_lab.system.tables", "griffin_lab.features.tables")
 
 
 def load_metadata():  # noqa: ANN201 - returns sqlalchemy MetaData

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from ..platform import Platform
 
 Seeder = Callable[["Platform", Path], dict[str, Any]]
-SEEDERS: dict[str, Seeder] = {}
+
+
+def _features(platform: Platform, data_dir: Path) -> dict[str, Any]:
+    from ..features.grocery import seed_features
+
+    return seed_features(platform, data_dir)
+
+
+SEEDERS: dict[str, Seeder] = {"features": _features}
 
 
 def seed_demo(

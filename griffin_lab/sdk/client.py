@@ -24,7 +24,10 @@ class Client:
     """
 
     def __init__(self, transport: Transport) -> None:
+        from .features import FeaturesClient
+
         self.transport = transport
+        self.features = FeaturesClient(transport)
 
     # system -------------------------------------------------------------------------
     def status(self) -> StatusResponse:

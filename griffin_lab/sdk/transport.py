@@ -25,8 +25,8 @@ class Transport(Protocol):
     kind: str
 
     def call(
-        self, name: str, *, body: BaseModel | None = None, query: BaseModel | None = None,
-        **path: str,
+        self, operation: str, /, *, body: BaseModel | None = None,
+        query: BaseModel | None = None, **path: str,
     ) -> Any: ...
 
     def close(self) -> None: ...
@@ -51,10 +51,10 @@ class InProcessTransport:
         self.ctx = RequestContext(actor=actor or default_actor())
 
     def call(
-        self, name: str, *, body: BaseModel | None = None, query: BaseModel | None = None,
-        **path: str,
+        self, operation: str, /, *, body: BaseModel | None = None,
+        query: BaseModel | None = None, **path: str,
     ) -> Any:
-        op = _operation(name)
+        op = _operation(operation)
         result = op.invoke(self.platform, self.ctx, body=body, query=query, **path)
         # The same validation the HTTP transport applies to what the server sent.
         return op.response_adapter.validate_python(result, from_attributes=True)

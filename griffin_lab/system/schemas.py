@@ -37,6 +37,7 @@ class SettingsResponse(BaseModel):
     artifact_root: str
     ray_address: str
     feast_repo_path: str
+    online_store: str
 
 
 class AuditEventOut(BaseModel):
