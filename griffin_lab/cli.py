@@ -23,6 +23,12 @@ app = typer.Typer(
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
+def _register_groups() -> None:
+    from .cli_features import app as features
+
+    app.add_typer(features, name="features")
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
@@ -136,8 +142,11 @@ def version() -> None:
 
 
 def main() -> None:
+    _register_groups()
     app()
 
 
 if __name__ == "__main__":
     main()
+else:
+    _register_groups()

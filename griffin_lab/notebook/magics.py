@@ -139,6 +139,8 @@ def _status(magics: GriffinMagics, args: list[str]) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
+    from . import features_views  # noqa: F401  (registers its commands)
+
     ipython.register_magics(GriffinMagics)
 
 
