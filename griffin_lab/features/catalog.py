@@ -90,11 +90,12 @@ def search(views: list[FeatureView], entities: list[Any], query: SearchQuery
     return hits
 
 
-def source_path(view: FeatureView) -> Path:
+def source_path(view: FeatureView, repo: Path) -> Path:
+    """The view's parquet file (relative source paths are relative to the repository)."""
     path = getattr(view.batch_source, "path", None)
     if not path:
         raise NotFound(f"Feature view {view.name!r} has no file source")
-    return Path(path)
+    return repo / path if not Path(path).is_absolute() else Path(path)
 
 
 def fingerprint(path: Path) -> str:

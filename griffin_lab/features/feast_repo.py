@@ -136,18 +136,15 @@ validation rules: validation/{view.name}.json.
 """
 
 from datetime import timedelta
-from pathlib import Path
 
 from feast import FeatureView, Field, FileSource
 from feast.types import {", ".join(types)}
 
 from entities import {", ".join(sorted(view.entities))}
 
-DATA = Path(__file__).resolve().parent / "data"
-
 {view.name}_source = FileSource(
     name={view.name + "_source"!r},
-    path=str(DATA / {view.name + ".parquet"!r}),
+    path={"data/" + view.name + ".parquet"!r},  # relative to this repository
     timestamp_field={view.timestamp!r},
 )
 
@@ -213,10 +210,42 @@ class Plan:
     text: str
 
 
+def _strip_meta(message: Any) -> Any:
+    """A copy of a protobuf message without its ``meta`` (timestamps) fields, recursively."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    stack = [copy]
+    while stack:
+        msg = stack.pop()
+        for field, value in msg.ListFields():
+            if field.name == "meta":
+                msg.ClearField("meta")
+            elif field.message_type is not None:
+                repeated = getattr(field, "is_repeated", None)
+                if repeated is None:
+                    repeated = field.label == field.LABEL_REPEATED
+                stack.extend(v for v in (value if repeated else [value])
+                             if hasattr(v, "ListFields"))
+    return copy
+
+
+def _really_changed(diff: Any) -> bool:
+    """Feast reports an update when only bookkeeping timestamps differ; look past those."""
+    old, new = diff.current_feast_object, diff.new_feast_object
+    if old is None or new is None:
+        return True
+    try:
+        return _strip_meta(old.to_proto()) != _strip_meta(new.to_proto())
+    except Exception:  # an object type without to_proto: trust Feast
+        return True
+
+
 def _plan_of(registry_diff: Any) -> Plan:
     changes = []
     for d in registry_diff.feast_object_diffs:
         change = str(getattr(d.transition_type, "name", d.transition_type)).lower()
+        if change == "update" and not _really_changed(d):
+            change = "unchanged"
         kind = str(getattr(d.feast_object_type, "value", d.feast_object_type))
         changes.append(PlannedChange(object_type=kind, name=d.name, change=change))
     return Plan(changes=changes, text=registry_diff.to_string())

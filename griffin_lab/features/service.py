@@ -113,7 +113,7 @@ class FeatureStoreService:
         view = self.view(name)
         store = self.repo.store
         entities = {e.name: e for e in store.list_entities(allow_cache=True)}
-        path = catalog.source_path(view)
+        path = catalog.source_path(view, self.repo.path)
         with self.db.session() as session:
             mats = session.scalars(
                 select(MaterializationRow).where(MaterializationRow.feature_view == name)
@@ -154,7 +154,7 @@ class FeatureStoreService:
         import pandas as pd
 
         view = self.view(name)
-        path = catalog.source_path(view)
+        path = catalog.source_path(view, self.repo.path)
         if not path.is_file():
             raise NotFound(f"The data of {name!r} is missing at {path}")
         fp = catalog.fingerprint(path)
@@ -185,7 +185,7 @@ class FeatureStoreService:
         import pyarrow.parquet as pq
 
         view = self.view(name)
-        path = catalog.source_path(view)
+        path = catalog.source_path(view, self.repo.path)
         batch = next(pq.ParquetFile(path).iter_batches(batch_size=limit), None)
         df = batch.to_pandas() if batch is not None else None
         if df is None:
@@ -219,7 +219,7 @@ class FeatureStoreService:
         import pandas as pd
 
         view = self.view(name)
-        df = pd.read_parquet(catalog.source_path(view))
+        df = pd.read_parquet(catalog.source_path(view, self.repo.path))
         return self._report(actor, name, "validate", validate(df, self._all_rules(view, name)))
 
     def _all_rules(self, view: Any, name: str) -> list[Rule]:
@@ -397,7 +397,7 @@ class FeatureStoreService:
             view = views[name]
             t0 = time.perf_counter()
             ts = view.batch_source.timestamp_field
-            df = pd.read_parquet(catalog.source_path(view))
+            df = pd.read_parquet(catalog.source_path(view, self.repo.path))
             start = request.start
             if request.incremental:
                 # From the last load; the first load takes the whole history.

@@ -19,6 +19,33 @@ export type StatusResponse = components['schemas']['StatusResponse'];
 export type EngineStatus = components['schemas']['EngineStatus'];
 export type EngineState = EngineStatus['state'];
 
+type Schemas = components['schemas'];
+export type FeatureInfo = Schemas['FeatureInfo'];
+export type FeatureViewSummary = Schemas['FeatureViewSummary'];
+export type FeatureServiceInfo = Schemas['FeatureServiceInfo'];
+export type SearchResult = Schemas['SearchResult'];
+export type FeatureViewDetail = Schemas['FeatureViewDetail'];
+export type EntityInfo = Schemas['EntityInfo'];
+export type MaterializationInfo = Schemas['MaterializationInfo'];
+export type UsageInfo = Schemas['UsageInfo'];
+export type FeatureStats = Schemas['FeatureStats'];
+export type Histogram = Schemas['Histogram'];
+export type ViewStats = Schemas['ViewStats'];
+export type SampleRows = Schemas['SampleRows'];
+export type ValidationReport = Schemas['ValidationReport'];
+export type RuleFailure = Schemas['RuleFailure'];
+export type ReportsPage = Schemas['ReportsPage'];
+export type InferredSchema = Schemas['InferredSchema'];
+export type InferredColumn = Schemas['InferredColumn'];
+export type SourceSpec = Schemas['SourceSpec'];
+export type FeatureColumn = Schemas['FeatureColumn'];
+export type SourceRule = NonNullable<SourceSpec['rules']>[number];
+export type RuleKind = SourceRule['kind'];
+export type AddSourceResult = Schemas['AddSourceResult'];
+export type PlannedChangeInfo = Schemas['PlannedChangeInfo'];
+export type MaterializeResult = Schemas['MaterializeResult'];
+export type MaterializeViewResult = Schemas['MaterializeViewResult'];
+
 /** An error raised for a failed Griffin API request. */
 export class GriffinApiError extends Error {
   constructor(
@@ -26,7 +53,11 @@ export class GriffinApiError extends Error {
     /** HTTP status, or 0 when the server could not be reached at all. */
     readonly status: number,
     /** The server's error type (e.g. `NotFound`), or a client-side label. */
-    readonly errorType: string
+    readonly errorType: string,
+    /** The request field the error is about, when the server names one. */
+    readonly field: string | null = null,
+    /** Structured details (e.g. `report` for `validation_failed`). */
+    readonly details: Record<string, unknown> | null = null
   ) {
     super(message);
     this.name = 'GriffinApiError';
@@ -42,7 +73,12 @@ export function apiUrl(
 }
 
 interface IErrorBody {
-  error?: { type?: unknown; message?: unknown };
+  error?: {
+    type?: unknown;
+    message?: unknown;
+    field?: unknown;
+    details?: unknown;
+  };
 }
 
 /** Turn a non-2xx response into a `GriffinApiError` with the server's message. */
@@ -64,7 +100,18 @@ async function errorFromResponse(
     if (typeof message === 'string' && message) {
       const type =
         typeof body.error?.type === 'string' ? body.error.type : 'Error';
-      return new GriffinApiError(message, response.status, type);
+      const field =
+        typeof body.error?.field === 'string' ? body.error.field : null;
+      const details = body.error?.details;
+      return new GriffinApiError(
+        message,
+        response.status,
+        type,
+        field,
+        details !== null && typeof details === 'object'
+          ? (details as Record<string, unknown>)
+          : null
+      );
     }
   } catch {
     // Not JSON (e.g. Jupyter's HTML 404 page).
@@ -132,4 +179,313 @@ export function fetchStatus(
     { method: 'GET', cache: 'no-cache' },
     settings
   );
+}
+
+/** Query string (with its `?`) from the set, non-empty parameters. */
+function queryString(
+  params: Record<string, string | number | null | undefined>
+): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined) {
+      continue;
+    }
+    const text = String(value).trim();
+    if (text) {
+      search.set(key, text);
+    }
+  }
+  const encoded = search.toString();
+  return encoded ? `?${encoded}` : '';
+}
+
+function viewPath(name: string, suffix = ''): string {
+  return `features/views/${encodeURIComponent(name)}${suffix}`;
+}
+
+function getJSON<T>(
+  endPoint: string,
+  settings?: ServerConnection.ISettings
+): Promise<T> {
+  return requestAPI<T>(endPoint, { method: 'GET', cache: 'no-cache' }, settings);
+}
+
+function postJSON<T>(
+  endPoint: string,
+  body?: unknown,
+  settings?: ServerConnection.ISettings
+): Promise<T> {
+  const init: RequestInit = { method: 'POST', cache: 'no-cache' };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'Content-Type': 'application/json' };
+  }
+  return requestAPI<T>(endPoint, init, settings);
+}
+
+/** Filters of a feature catalogue search; empty ones are left out. */
+export interface IFeatureQuery {
+  /** Text in names and descriptions. */
+  q?: string;
+  /** A tag key, or `key=value`. */
+  tag?: string;
+  owner?: string;
+  /** Entity name or join key. */
+  entity?: string;
+}
+
+/** `GET features`: search feature views and services. */
+export function searchFeatures(
+  query: IFeatureQuery = {},
+  settings?: ServerConnection.ISettings
+): Promise<SearchResult> {
+  const { q, tag, owner, entity } = query;
+  return getJSON<SearchResult>(
+    `features${queryString({ q, tag, owner, entity })}`,
+    settings
+  );
+}
+
+/** `GET features/views/{name}`: one feature view with its history. */
+export function fetchFeatureView(
+  name: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureViewDetail> {
+  return getJSON<FeatureViewDetail>(viewPath(name), settings);
+}
+
+/** `GET features/views/{name}/stats`: per-feature statistics. */
+export function fetchFeatureStats(
+  name: string,
+  settings?: ServerConnection.ISettings
+): Promise<ViewStats> {
+  return getJSON<ViewStats>(viewPath(name, '/stats'), settings);
+}
+
+/** `GET features/views/{name}/sample`: the first rows of a view's data. */
+export function fetchFeatureSample(
+  name: string,
+  limit = 10,
+  settings?: ServerConnection.ISettings
+): Promise<SampleRows> {
+  return getJSON<SampleRows>(
+    viewPath(name, `/sample${queryString({ limit })}`),
+    settings
+  );
+}
+
+/** `POST features/views/{name}/validate`: run the view's rules now. */
+export function validateFeatureView(
+  name: string,
+  settings?: ServerConnection.ISettings
+): Promise<ValidationReport> {
+  return postJSON<ValidationReport>(
+    viewPath(name, '/validate'),
+    undefined,
+    settings
+  );
+}
+
+/** `GET features/reports`: validation reports, newest first. */
+export function fetchValidationReports(
+  featureView: string | null,
+  limit = 20,
+  settings?: ServerConnection.ISettings
+): Promise<ReportsPage> {
+  return getJSON<ReportsPage>(
+    `features/reports${queryString({ feature_view: featureView, limit })}`,
+    settings
+  );
+}
+
+/** `POST features/sources/infer`: the schema of a parquet/CSV file. */
+export function inferSource(
+  path: string,
+  settings?: ServerConnection.ISettings
+): Promise<InferredSchema> {
+  return postJSON<InferredSchema>('features/sources/infer', { path }, settings);
+}
+
+/**
+ * `POST features/sources`: preview (`dryRun`) or add a feature source.
+ *
+ * A source whose data breaks a rule is rejected with a `GriffinApiError`
+ * of type `validation_failed` whose `details.report` is the report.
+ */
+export async function addSource(
+  spec: SourceSpec,
+  dryRun: boolean,
+  settings?: ServerConnection.ISettings
+): Promise<AddSourceResult> {
+  const result = await postJSON<AddSourceResult & { schema_?: FeatureInfo[] }>(
+    'features/sources',
+    { spec, dry_run: dryRun },
+    settings
+  );
+  // Tolerate a server that sends the field under its Python name.
+  if (!Array.isArray(result.schema) && Array.isArray(result.schema_)) {
+    result.schema = result.schema_;
+  }
+  return result;
+}
+
+/** `POST features/materialize`: validate new rows and load them online. */
+export function materializeFeatures(
+  featureViews: string[] | null,
+  incremental = true,
+  settings?: ServerConnection.ISettings
+): Promise<MaterializeResult> {
+  return postJSON<MaterializeResult>(
+    'features/materialize',
+    { feature_views: featureViews, incremental },
+    settings
+  );
+}
+
+/** The validation report carried by a `validation_failed` error, if any. */
+export function reportFromError(error: unknown): ValidationReport | null {
+  if (!(error instanceof GriffinApiError) || !error.details) {
+    return null;
+  }
+  const report = error.details['report'];
+  if (
+    report !== null &&
+    typeof report === 'object' &&
+    Array.isArray((report as ValidationReport).failures)
+  ) {
+    return report as ValidationReport;
+  }
+  return null;
+}
+
+/** Largest file the new-source form uploads through the Contents API. */
+export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+
+function contentsUrl(path: string, settings: ServerConnection.ISettings): string {
+  return URLExt.join(settings.baseUrl, 'api/contents', URLExt.encodeParts(path));
+}
+
+async function contentsError(
+  response: Response,
+  action: string
+): Promise<GriffinApiError> {
+  let message = '';
+  try {
+    const body = (await response.json()) as { message?: unknown };
+    message = typeof body.message === 'string' ? body.message : '';
+  } catch {
+    // Not JSON.
+  }
+  return new GriffinApiError(
+    `Could not ${action}: ${message || `HTTP ${response.status}`}`,
+    response.status,
+    'ContentsError'
+  );
+}
+
+async function contentsRequest(
+  path: string,
+  init: RequestInit,
+  settings: ServerConnection.ISettings,
+  query = ''
+): Promise<Response> {
+  try {
+    return await ServerConnection.makeRequest(
+      contentsUrl(path, settings) + query,
+      { cache: 'no-cache', ...init },
+      settings
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GriffinApiError(
+      `Could not reach the Jupyter server: ${reason}`,
+      0,
+      'NetworkError'
+    );
+  }
+}
+
+/** A name in the server's root dir that no file has yet: `a.csv`, `a-1.csv`… */
+async function freeName(
+  name: string,
+  settings: ServerConnection.ISettings
+): Promise<string> {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  for (let i = 0; i < 100; i++) {
+    const candidate = i === 0 ? name : `${stem}-${i}${ext}`;
+    const response = await contentsRequest(
+      candidate,
+      { method: 'GET' },
+      settings,
+      '?content=0'
+    );
+    if (response.status === 404) {
+      return candidate;
+    }
+    if (!response.ok) {
+      throw await contentsError(response, `check ${candidate}`);
+    }
+  }
+  throw new GriffinApiError(
+    `Too many files named like ${name} in the server's root folder.`,
+    0,
+    'ContentsError'
+  );
+}
+
+/**
+ * Upload a browser file into the Jupyter server's root folder with the
+ * Contents API, never over an existing file.
+ *
+ * @returns the path relative to the server's root folder.
+ */
+export async function uploadFile(
+  file: File,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<string> {
+  if (file.size > MAX_UPLOAD_BYTES) {
+    throw new GriffinApiError(
+      `${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MB; upload ` +
+        'files up to 100 MB here, or copy larger ones to the server and ' +
+        'enter their path.',
+      0,
+      'TooLarge'
+    );
+  }
+  const content = await readAsBase64(file);
+  const name = await freeName(file.name.replace(/[\\/]/g, '_'), settings);
+  const response = await contentsRequest(
+    name,
+    {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'file', format: 'base64', content, name })
+    },
+    settings
+  );
+  if (!response.ok) {
+    throw await contentsError(response, `upload ${file.name}`);
+  }
+  return name;
+}
+
+function readAsBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result ?? '');
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () =>
+      reject(
+        new GriffinApiError(
+          `Could not read the file: ${reader.error?.message ?? 'unknown error'}`,
+          0,
+          'FileError'
+        )
+      );
+    reader.readAsDataURL(file);
+  });
 }

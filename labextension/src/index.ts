@@ -9,10 +9,13 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import packageJson from '../../package.json';
 import { griffinIcon } from './icons';
 import { StatusModel } from './model';
+import { addNotebookHooks, INSERT_CELL_COMMAND } from './notebook';
 import { GriffinSidebar, SIDEBAR_ID, TABS, TabId } from './panel';
 
 const PLUGIN_ID = 'griffin-lab:plugin';
@@ -22,6 +25,7 @@ const DEFAULT_REFRESH_SECONDS = 30;
 export namespace CommandIDs {
   export const open = 'griffin:open';
   export const refreshStatus = 'griffin:refresh-status';
+  export const insertCell = INSERT_CELL_COMMAND;
 }
 
 function isTabId(value: unknown): value is TabId {
@@ -33,12 +37,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'Griffin Lab sidebar: platform status, features, training, models and deployments.',
   autoStart: true,
-  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null
   ) => {
     const { commands, shell } = app;
 
@@ -67,17 +72,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
               type: 'string',
               enum: TABS.map(tab => tab.id),
               description: 'The tab to select'
+            },
+            featureView: {
+              type: 'string',
+              description: 'A feature view to show (selects the Features tab)'
             }
           }
         }
       },
       execute: args => {
-        if (isTabId(args.tab)) {
+        if (typeof args.featureView === 'string' && args.featureView) {
+          panel.features.openView(args.featureView);
+          panel.selectTab('features');
+        } else if (isTabId(args.tab)) {
           panel.selectTab(args.tab);
         }
         shell.activateById(panel.id);
       }
     });
+
+    addNotebookHooks(app, notebooks, packageJson.version);
 
     commands.addCommand(CommandIDs.refreshStatus, {
       label: 'Refresh Griffin status',

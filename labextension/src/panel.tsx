@@ -6,6 +6,7 @@ import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
+import { FeaturesModel, FeaturesView } from './features';
 import { griffinIcon } from './icons';
 import { StatusModel } from './model';
 import { StatusView } from './status';
@@ -23,16 +24,7 @@ interface ITabSpec {
 
 export const TABS: ReadonlyArray<ITabSpec> = [
   { id: 'status', label: 'Status' },
-  {
-    id: 'features',
-    label: 'Features',
-    placeholder: {
-      title: 'Feature catalogue',
-      body:
-        'Search, statistics, validation reports and the new-source form ' +
-        'arrive with the feature store.'
-    }
-  },
+  { id: 'features', label: 'Features' },
   {
     id: 'training',
     label: 'Training',
@@ -148,6 +140,7 @@ export class GriffinSidebar extends ReactWidget {
   constructor(options: GriffinSidebar.IOptions) {
     super();
     this.model = options.model;
+    this.features = options.features ?? new FeaturesModel();
     this.id = SIDEBAR_ID;
     this.addClass('griffin-sidebar');
     this.title.icon = griffinIcon;
@@ -156,6 +149,8 @@ export class GriffinSidebar extends ReactWidget {
   }
 
   readonly model: StatusModel;
+  /** Where the Features tab is; survives switching tabs. */
+  readonly features: FeaturesModel;
 
   get currentTab(): TabId {
     return this._tab;
@@ -231,6 +226,8 @@ export class GriffinSidebar extends ReactWidget {
                 >
                   {tab.id === 'status' ? (
                     <StatusView model={this.model} />
+                  ) : tab.id === 'features' ? (
+                    <FeaturesView model={this.features} />
                   ) : (
                     <Placeholder tab={tab} />
                   )}
@@ -250,5 +247,6 @@ export class GriffinSidebar extends ReactWidget {
 export namespace GriffinSidebar {
   export interface IOptions {
     model: StatusModel;
+    features?: FeaturesModel;
   }
 }

@@ -1,0 +1,575 @@
+"""Griffin's feature store against raw Feast on the same materialized store, side by side.
+
+Builds N users x 10 float features through Griffin (``add_source``, ``materialize``) in a
+scratch ``GRIFFIN_HOME``, then measures in one run:
+
+1. materialize: Griffin's ``materialize`` (validation + bookkeeping + Feast) of view
+   ``user_stats`` vs raw ``FeatureStore.materialize`` of ``user_stats_raw`` (same data, same
+   store, same window), after a small warm-up materialization;
+2. in-process online retrieval, 1 and 100 entities: ``FeatureStoreService.online`` vs
+   ``FeatureStore.get_online_features(...).to_dict()`` on the very same ``FeatureStore``,
+   alternating call by call (same entity keys for both), p50/p99 after warm-up; the SDK's
+   in-process ``client.features.online`` (a DataFrame) is shown for information;
+3. REST: Griffin's ``POST /griffin/api/v1/features/online`` (one Jupyter server process) vs
+   ``feast serve --workers 2 --max-requests 0 --no-access-log`` (its best settings here), the
+   same bounded wrk load (16 connections, fixed duration, random keys) for 1 and 100 entities;
+4. historical retrieval of one entity row per user: ``training_frame`` vs
+   ``FeatureStore.get_historical_features(...).to_df()``, warm, alternating, median of runs.
+
+Goals: in-process online and historical ratio <= 1.10; REST throughput >= 1.0x Feast's with
+p99 no worse. Every process started here is stopped before exit.
+
+    python -m benchmarks.feature_store [--users 100000] [--calls 500] [--seconds 15] [--json]
+    python -m benchmarks.feature_store --users 2000 --calls 50 --seconds 3   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ONLINE_GOAL = 1.10  # Griffin / Feast latency, in-process
+HISTORICAL_GOAL = 1.10  # Griffin / Feast time
+REST_GOAL = 1.0  # Griffin / Feast throughput (and p99 no worse)
+FEATURES = 10
+CONNECTIONS = 16
+VIEW, RAW_VIEW, WARM_VIEW = "user_stats", "user_stats_raw", "warmup_stats"
+ACTOR = "benchmark"
+BIN = Path(sys.executable).parent
+TOKEN = "griffin-benchmark-token"
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Keep Feast's progress bars out of the output (Griffin does the same internally)."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+def pct(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values), q))
+
+
+def refs() -> list[str]:
+    return [f"{VIEW}:f{i}" for i in range(FEATURES)]
+
+
+# Data --------------------------------------------------------------------------------------
+def make_data(users: int, seed: int) -> tuple[Any, Any, datetime]:
+    """Feature rows (one per user) and entity rows for historical retrieval.
+
+    Feature timestamps are spread over 30 days ending 20 days ago; each entity row's timestamp
+    is its feature row's plus -12 h..15 days, so about 3 % of entity rows come before any
+    feature value (raw Feast's file store drops those rows; Griffin returns them with nulls).
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    now = pd.Timestamp(datetime.now(UTC)).floor("s")
+    start = now - pd.Timedelta(days=50)
+    ts = start + pd.to_timedelta(rng.integers(0, 30 * 86400, users), unit="s")
+    ids = np.arange(1, users + 1, dtype=np.int64)
+    data = pd.DataFrame({"user_id": ids, "event_timestamp": ts})
+    for i in range(FEATURES):
+        data[f"f{i}"] = rng.random(users)
+    offset = pd.to_timedelta(rng.integers(-12 * 3600, 15 * 86400, users), unit="s")
+    entities = pd.DataFrame({"user_id": ids, "event_timestamp": ts + offset})
+    entities = entities.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    return data, entities, now.to_pydatetime()
+
+
+def build_store(home: Path, work: Path, data: Any, end: datetime) -> tuple[Any, dict[str, Any]]:
+    """Add three sources through Griffin; materialize one through Griffin, one through Feast."""
+    from griffin_lab.features.schemas import MaterializeRequest
+    from griffin_lab.features.spec import SourceSpec
+    from griffin_lab.platform import Platform
+
+    platform = Platform.from_settings(home=home)
+    svc = platform.features
+    out: dict[str, Any] = {"rows": len(data)}
+    for name, frame in ((WARM_VIEW, data.head(200)), (VIEW, data), (RAW_VIEW, data)):
+        path = work / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        t0 = time.perf_counter()
+        svc.add_source(SourceSpec(name=name, path=str(path), entities=["user_id"],
+                                  owner="benchmarks", description="benchmark data"), ACTOR)
+        out.setdefault("add_source_s", {})[name] = time.perf_counter() - t0
+    store = svc.repo.store
+    start = data["event_timestamp"].min().to_pydatetime() - timedelta(seconds=1)
+    # Warm-up: the first materialization in a process pays one-off imports and set-up.
+    svc.materialize(MaterializeRequest(feature_views=[WARM_VIEW], end=end), ACTOR)
+    t0 = time.perf_counter()
+    result = svc.materialize(MaterializeRequest(feature_views=[VIEW], end=end), ACTOR)
+    out["griffin_materialize_s"] = time.perf_counter() - t0
+    view = result.views[0]
+    if view.status != "succeeded" or view.rows != len(data):
+        raise RuntimeError(f"Griffin materialization did not load every row: {view}")
+    t0 = time.perf_counter()
+    with silenced():
+        store.materialize(start, end, feature_views=[RAW_VIEW])
+    out["feast_materialize_s"] = time.perf_counter() - t0
+    return platform, out
+
+
+# In-process online retrieval ---------------------------------------------------------------
+def bench_online(platform: Any, users: int, calls: int, seed: int
+                 ) -> dict[str, Any]:
+    import random
+
+    from griffin_lab.sdk.client import Client
+    from griffin_lab.sdk.transport import InProcessTransport
+
+    svc = platform.features
+    store = svc.repo.store
+    features = refs()
+    # The SDK on the same platform: a second FeatureStore in this process (what
+    # ``griffin_lab.connect(home=...)`` would build) makes both stores thrash Feast's
+    # process-global feature-resolution cache (~2.5 ms per call instead of ~0.3 ms).
+    client = Client(InProcessTransport(platform))
+    runners: dict[str, Callable[[list[int]], Any]] = {
+        "griffin": lambda ids: svc.online(features, {"user_id": ids}),
+        "feast": lambda ids: store.get_online_features(
+            features=features, entity_rows={"user_id": ids}).to_dict(),
+        "sdk": lambda ids: client.features.online(features, {"user_id": ids}),
+    }
+    rng = random.Random(seed)
+    results: dict[str, Any] = {}
+    probe = [rng.randint(1, users) for _ in range(5)]
+    if runners["griffin"](probe) != runners["feast"](probe):
+        raise RuntimeError("Griffin and Feast disagree on the online values")
+    if runners["griffin"](probe)["f0"][0] is None:
+        raise RuntimeError("The online store holds no values: materialization failed?")
+    for k in (1, 100):
+        times: dict[str, list[float]] = {name: [] for name in runners}
+        order = list(runners)
+        warm = max(20, calls // 10)
+        for i in range(warm + calls):
+            ids = [rng.randint(1, users) for _ in range(k)]
+            order = order[1:] + order[:1]  # rotate: each goes first equally often
+            for name in order:
+                t0 = time.perf_counter()
+                runners[name](ids)
+                elapsed = time.perf_counter() - t0
+                if i >= warm:
+                    times[name].append(elapsed)
+        results[str(k)] = {
+            name: {"p50_ms": pct(t, 50) * 1e3, "p99_ms": pct(t, 99) * 1e3,
+                   "mean_ms": statistics.fmean(t) * 1e3, "calls": len(t)}
+            for name, t in times.items()
+        }
+    return results
+
+
+# Historical retrieval ----------------------------------------------------------------------
+def bench_historical(platform: Any, entities: Any, runs: int) -> dict[str, Any]:
+    svc = platform.features
+    store = svc.repo.store
+    features = refs()
+    times: dict[str, list[float]] = {"griffin": [], "feast": []}
+    rows: dict[str, int] = {}
+    empty = None
+    for i in range(runs + 1):  # run 0 warms both up and is not counted
+        for name in (("griffin", "feast") if i % 2 == 0 else ("feast", "griffin")):
+            frame = entities.copy()
+            t0 = time.perf_counter()
+            if name == "griffin":
+                df, empty = svc.training_frame(frame, features=features)
+            else:
+                with silenced():
+                    df = store.get_historical_features(entity_df=frame, features=features).to_df()
+            elapsed = time.perf_counter() - t0
+            if i:
+                times[name].append(elapsed)
+            rows[name] = len(df)
+            del df
+    return {
+        "entity_rows": len(entities),
+        "griffin": {"median_s": statistics.median(times["griffin"]), "runs_s": times["griffin"],
+                    "rows": rows["griffin"], "rows_without_features": empty},
+        "feast": {"median_s": statistics.median(times["feast"]), "runs_s": times["feast"],
+                  "rows": rows["feast"]},
+    }
+
+
+# Servers -----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server process in its own process group; stopped (group and all) on exit."""
+
+    def __init__(self, name: str, cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
+                 health: str, headers: dict[str, str]) -> None:
+        self.name, self.health, self.headers, self.log = name, health, headers, log
+        self._log = log.open("wb")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.ready_s: float | None = None
+
+    def wait_ready(self, timeout: float = 120.0) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); see {self.log}")
+            try:
+                req = urllib.request.Request(self.health, headers=self.headers)
+                with urllib.request.urlopen(req, timeout=2) as r:
+                    if r.status == 200:
+                        self.ready_s = time.perf_counter() - self.started
+                        return self.ready_s
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} not healthy after {timeout:.0f} s; see {self.log}")
+
+    def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={**self.headers,
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        # gunicorn's workers share the group; make sure none outlives its master.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self._log.close()
+
+
+def server_env(home: Path, work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIFFIN_", "JUPYTER_"))}
+    env.update(GRIFFIN_HOME=str(home), JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
+               JUPYTER_RUNTIME_DIR=str(work / "jupyter-runtime"), PYTHONUNBUFFERED="1")
+    return env
+
+
+def start_griffin(home: Path, work: Path) -> tuple[Server, str]:
+    port = free_port()
+    root = work / "notebooks"
+    root.mkdir(exist_ok=True)
+    cmd = [str(BIN / "jupyter"), "server", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--allow-root",
+           "--ServerApp.open_browser=False", f"--IdentityProvider.token={TOKEN}",
+           f"--ServerApp.root_dir={root}"]
+    base = f"http://127.0.0.1:{port}"
+    server = Server("jupyter server (Griffin)", cmd, work, server_env(home, work),
+                    work / "griffin-server.log", f"{base}/api/status",
+                    {"Authorization": f"token {TOKEN}"})
+    return server, f"{base}/griffin/api/v1/features/online"
+
+
+def start_feast(repo: Path, home: Path, work: Path, workers: int) -> tuple[Server, str]:
+    port = free_port()
+    cmd = [str(BIN / "feast"), "serve", "-h", "127.0.0.1", "-p", str(port),
+           "--workers", str(workers), "--max-requests", "0", "--no-access-log"]
+    base = f"http://127.0.0.1:{port}"
+    server = Server(f"feast serve ({workers} workers)", cmd, repo, server_env(home, work),
+                    work / f"feast-serve-{workers}.log", f"{base}/health", {})
+    return server, f"{base}/get-online-features"
+
+
+# Load --------------------------------------------------------------------------------------
+WRK_SCRIPT = r"""
+local bodies = {}
+math.randomseed(%(seed)d)
+for i = 1, 2000 do
+  local ids = {}
+  for j = 1, %(k)d do ids[j] = math.random(1, %(users)d) end
+  bodies[i] = '%(prefix)s' .. table.concat(ids, ",") .. '%(suffix)s'
+end
+local headers = %(headers)s
+local path = "%(path)s"
+local n = 0
+request = function()
+  n = n %% #bodies + 1
+  return wrk.format("POST", path, headers, bodies[n])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, ' ..
+    '"p99_us": %%d, "max_us": %%d, "mean_us": %%.1f, "connect": %%d, "read": %%d, ' ..
+    '"write": %%d, "status": %%d, "timeout": %%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean, e.connect, e.read, e.write,
+    e.status, e.timeout))
+end
+"""
+
+
+def wrk_load(url: str, headers: dict[str, str], k: int, users: int, seconds: float,
+             work: Path, seed: int) -> dict[str, Any]:
+    from urllib.parse import urlsplit
+
+    prefix = json.dumps({"features": refs(), "entities": {"user_id": []}})[:-3]
+    lua_headers = "{" + ", ".join(f'["{n}"] = "{v}"' for n, v in
+                                  {**headers, "Content-Type": "application/json"}.items()) + "}"
+    script = work / f"wrk-{abs(hash((url, k)))}.lua"
+    script.write_text(WRK_SCRIPT % {"seed": seed, "k": k, "users": users, "prefix": prefix,
+                                    "suffix": "]}}", "headers": lua_headers,
+                                    "path": urlsplit(url).path})
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+           "-s", str(script), base]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("WRKJSON "))
+    r = json.loads(line[len("WRKJSON "):])
+    errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+    return {"rps": r["requests"] / (r["duration_us"] / 1e6), "requests": r["requests"],
+            "p50_ms": r["p50_us"] / 1e3, "p90_ms": r["p90_us"] / 1e3,
+            "p99_ms": r["p99_us"] / 1e3, "max_ms": r["max_us"] / 1e3, "errors": errors,
+            "tool": "wrk -t1 -c16"}
+
+
+def python_load(url: str, headers: dict[str, str], k: int, users: int, seconds: float,
+                seed: int, max_requests: int = 200_000) -> dict[str, Any]:
+    """Fallback when wrk is missing: 16 asyncio connections, bounded by time and count."""
+    import asyncio
+    import random
+
+    import httpx
+
+    rng = random.Random(seed)
+    bodies = [json.dumps({"features": refs(),
+                          "entities": {"user_id": [rng.randint(1, users) for _ in range(k)]}})
+              for _ in range(2000)]
+    latencies: list[float] = []
+    errors = 0
+
+    async def run() -> float:
+        nonlocal errors
+        limits = httpx.Limits(max_connections=CONNECTIONS)
+        async with httpx.AsyncClient(headers={**headers, "Content-Type": "application/json"},
+                                     limits=limits, timeout=10) as client:
+            deadline = time.perf_counter() + seconds
+
+            async def worker(w: int) -> None:
+                nonlocal errors
+                i = w
+                while time.perf_counter() < deadline and len(latencies) < max_requests:
+                    t0 = time.perf_counter()
+                    try:
+                        r = await client.post(url, content=bodies[i % len(bodies)])
+                        if r.status_code != 200:
+                            errors += 1
+                    except httpx.HTTPError:
+                        errors += 1
+                    latencies.append(time.perf_counter() - t0)
+                    i += CONNECTIONS
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker(w) for w in range(CONNECTIONS)))
+            return time.perf_counter() - t0
+
+    elapsed = asyncio.run(run())
+    return {"rps": len(latencies) / elapsed, "requests": len(latencies),
+            "p50_ms": pct(latencies, 50) * 1e3, "p90_ms": pct(latencies, 90) * 1e3,
+            "p99_ms": pct(latencies, 99) * 1e3, "max_ms": max(latencies) * 1e3,
+            "errors": errors, "tool": "python asyncio/httpx, 16 connections"}
+
+
+def bench_rest(platform: Any, home: Path, work: Path, users: int, seconds: float, seed: int,
+               feast_workers: list[int]) -> dict[str, Any]:
+    repo = platform.settings.resolved_feast_repo_path
+    have_wrk = shutil.which("wrk") is not None
+
+    def load(server: Server, url: str, k: int, secs: float) -> dict[str, Any]:
+        if have_wrk:
+            return wrk_load(url, server.headers, k, users, secs, work, seed)
+        return python_load(url, server.headers, k, users, secs, seed)
+
+    servers: list[Server] = []
+    out: dict[str, Any] = {"load_tool": "wrk" if have_wrk else "python", "targets": {}}
+    try:
+        griffin, g_url = start_griffin(home, work)
+        servers.append(griffin)
+        out["griffin_ready_s"] = griffin.wait_ready()
+        targets = {"griffin": (griffin, g_url)}
+        for n in feast_workers:
+            feast, f_url = start_feast(repo, home, work, n)
+            servers.append(feast)
+            out[f"feast_{n}w_ready_s"] = feast.wait_ready()
+            targets[f"feast_{n}w"] = (feast, f_url)
+        # Same answer from both before any load.
+        body = {"features": refs(), "entities": {"user_id": [1, 2, users]}}
+        g = griffin.post(g_url, body)["columns"]
+        f_server, f_url = targets[f"feast_{feast_workers[0]}w"]
+        f = f_server.post(f_url, body)
+        names = f["metadata"]["feature_names"]
+        values = {n: f["results"][i]["values"] for i, n in enumerate(names)}
+        if any(values[n] != g[n] for n in names):
+            raise RuntimeError("Griffin's REST answer differs from feast serve's")
+        for name, (server, url) in targets.items():  # warm-up: pools, caches, registry
+            load(server, url, 1, min(3.0, seconds))
+        for k in (1, 100):
+            names_order = list(targets) if k == 1 else list(reversed(targets))
+            for name in names_order:
+                server, url = targets[name]
+                say(f"REST load: {name}, {k} entit{'y' if k == 1 else 'ies'}, {seconds:g} s")
+                out["targets"].setdefault(name, {})[str(k)] = load(server, url, k, seconds)
+                if server.proc.poll() is not None:
+                    raise RuntimeError(f"{server.name} died under load; see {server.log}")
+    finally:
+        for server in servers:
+            server.stop()
+    return out
+
+
+# Report ------------------------------------------------------------------------------------
+def table(res: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(what: str, g: float, f: float, fmt: str, goal: str = "", higher: bool = False,
+            limit: float | None = None) -> None:
+        ratio = g / f if f else float("nan")
+        mark = ""
+        if limit is not None:
+            ok = ratio >= limit if higher else ratio <= limit
+            mark = f"{goal} {'met' if ok else 'MISSED'}"
+        rows.append((what, format(g, fmt), format(f, fmt), f"{ratio:.2f}", mark))
+
+    b = res["build"]
+    add(f"materialize {b['rows']:,} rows (s)", b["griffin_materialize_s"],
+        b["feast_materialize_s"], ".2f", "info")
+    for k, r in res["online"].items():
+        label = "1 entity" if k == "1" else f"{k} entities"
+        for q in ("p50", "p99"):
+            add(f"in-process online, {label}, {q} (ms)", r["griffin"][f"{q}_ms"],
+                r["feast"][f"{q}_ms"], ".3f", f"<= {ONLINE_GOAL:.2f}", limit=ONLINE_GOAL)
+    rest = res.get("rest")
+    if rest:
+        feast_name = next(n for n in rest["targets"] if n.startswith("feast"))
+        g_t, f_t = rest["targets"]["griffin"], rest["targets"][feast_name]
+        for k in ("1", "100"):
+            label = "1 entity" if k == "1" else f"{k} entities"
+            add(f"REST {label}, req/s", g_t[k]["rps"], f_t[k]["rps"], ".0f",
+                f">= {REST_GOAL:.1f}", higher=True, limit=REST_GOAL)
+            add(f"REST {label}, p50 (ms)", g_t[k]["p50_ms"], f_t[k]["p50_ms"], ".1f")
+            add(f"REST {label}, p99 (ms)", g_t[k]["p99_ms"], f_t[k]["p99_ms"], ".1f",
+                "<= 1.0", limit=1.0)
+    h = res["historical"]
+    add(f"historical, {h['entity_rows']:,} entity rows, median (s)", h["griffin"]["median_s"],
+        h["feast"]["median_s"], ".3f", f"<= {HISTORICAL_GOAL:.2f}", limit=HISTORICAL_GOAL)
+    rows.append((f"historical, rows returned (of {h['entity_rows']:,})",
+                 f"{h['griffin']['rows']:,}", f"{h['feast']['rows']:,}", "", ""))
+    head = ("measure", "griffin", "feast", "ratio", "goal")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) if i in (0, 4) else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+             for r in [head, *rows]]
+    lines.insert(1, "-" * len(lines[0]))
+    notes = [f"griffin/feast ratio; times: lower is better, req/s: higher is better"]
+    sdk = res["online"]
+    notes.append("SDK in-process client.features.online (DataFrame) p50: " + ", ".join(
+        f"{k} entit{'y' if k == '1' else 'ies'} {v['sdk']['p50_ms']:.3f} ms"
+        for k, v in sdk.items()))
+    if rest:
+        for name, t in rest["targets"].items():
+            if name not in ("griffin", feast_name):
+                notes.append(f"{name}: " + ", ".join(
+                    f"{k} entit{'y' if k == '1' else 'ies'} {v['rps']:.0f} req/s "
+                    f"p99 {v['p99_ms']:.1f} ms" for k, v in t.items()))
+        errs = {n: sum(v["errors"] for v in t.values()) for n, t in rest["targets"].items()}
+        notes.append("REST errors/non-2xx: " + ", ".join(f"{n} {e}" for n, e in errs.items())
+                     + f"; ready after start: griffin {rest['griffin_ready_s']:.1f} s, "
+                     + ", ".join(f"{n} {rest[f'{n}_ready_s']:.1f} s"
+                                 for n in rest["targets"] if n != "griffin"))
+    return "\n".join(lines + [""] + notes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=500,
+                        help="measured in-process online calls per side and entity count")
+    parser.add_argument("--seconds", type=float, default=15.0, help="each REST load run")
+    parser.add_argument("--historical-runs", type=int, default=3)
+    parser.add_argument("--feast-workers", type=int, nargs="+", default=[2],
+                        help="feast serve worker counts to load (the first is the baseline)")
+    parser.add_argument("--no-rest", action="store_true", help="skip the server comparison")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep the scratch GRIFFIN_HOME, data and server logs here")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="griffin-bench-fs-"))
+    work.mkdir(parents=True, exist_ok=True)
+    home = work / "home"
+    if home.exists():
+        shutil.rmtree(home)
+    results: dict[str, Any] = {
+        "users": args.users, "features": FEATURES, "calls": args.calls,
+        "seconds": args.seconds, "cpus": os.cpu_count(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    platform = None
+    t_start = time.perf_counter()
+    try:
+        import feast
+
+        results["feast_version"] = feast.__version__
+        say(f"building {args.users:,} users x {FEATURES} features in {home}")
+        data, entities, end = make_data(args.users, args.seed)
+        platform, results["build"] = build_store(home, work, data, end)
+        say("in-process online retrieval")
+        results["online"] = bench_online(platform, args.users, args.calls, args.seed)
+        say("historical retrieval")
+        results["historical"] = bench_historical(platform, entities, args.historical_runs)
+        if not args.no_rest:
+            results["rest"] = bench_rest(platform, home, work, args.users, args.seconds,
+                                         args.seed, args.feast_workers)
+    finally:
+        if platform is not None:
+            platform.close()
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    results["total_s"] = time.perf_counter() - t_start
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+        return
+    print(f"Feature store: {args.users:,} users x {FEATURES} float features, Feast "
+          f"{results['feast_version']}, SQLite online store, {os.cpu_count()} CPUs, "
+          f"{results['total_s']:.0f} s total")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+/**
+ * Small pieces shared by the Griffin views: errors, loading states,
+ * formatting and a request hook.
+ */
+import React from 'react';
+
+import { GriffinApiError } from './api';
+
+/** An error as the views show it. */
+export interface IShownError {
+  message: string;
+  type: string;
+  status: number;
+  field?: string | null;
+}
+
+export function toShownError(error: unknown): IShownError {
+  if (error instanceof GriffinApiError) {
+    return {
+      message: error.message,
+      type: error.errorType,
+      status: error.status,
+      field: error.field
+    };
+  }
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    type: 'Error',
+    status: 0
+  };
+}
+
+/** An alert box with the server's message (`data-griffin-error` = type). */
+export function ErrorBox(props: {
+  title: string;
+  error: IShownError;
+  children?: React.ReactNode;
+}): JSX.Element {
+  const { title, error } = props;
+  const code = error.status > 0 ? ` · HTTP ${error.status}` : '';
+  const field = error.field ? ` · field ${error.field}` : '';
+  return (
+    <div className="griffin-error" role="alert" data-griffin-error={error.type}>
+      <div className="griffin-error-title">{title}</div>
+      <div className="griffin-error-message">{error.message}</div>
+      <div className="griffin-error-meta">
+        {error.type}
+        {code}
+        {field}
+      </div>
+      {props.children}
+    </div>
+  );
+}
+
+export function Loading(props: { label: string }): JSX.Element {
+  return (
+    <div className="griffin-loading" role="status">
+      <span className="griffin-spinner" aria-hidden="true" />
+      {props.label}
+    </div>
+  );
+}
+
+/** `Intl` number formatting with a fixed, short precision. */
+export function formatNumber(value: unknown, digits = 3): string {
+  if (value === null || value === undefined || value === '') {
+    return '—';
+  }
+  if (typeof value !== 'number') {
+    return String(value);
+  }
+  if (!Number.isFinite(value)) {
+    return String(value);
+  }
+  if (Number.isInteger(value)) {
+    return value.toLocaleString();
+  }
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e7)) {
+    return value.toExponential(2);
+  }
+  return value.toLocaleString(undefined, {
+    maximumSignificantDigits: Math.max(digits, Math.ceil(Math.log10(abs + 1)))
+  });
+}
+
+export function formatPercent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) {
+    return '—';
+  }
+  const pct = fraction * 100;
+  if (pct === 0) {
+    return '0 %';
+  }
+  if (pct < 0.1) {
+    return '<0.1 %';
+  }
+  return `${pct < 10 ? pct.toFixed(1) : Math.round(pct)} %`;
+}
+
+const DURATION_UNITS: ReadonlyArray<[number, string]> = [
+  [86400, 'day'],
+  [3600, 'hour'],
+  [60, 'minute'],
+  [1, 'second']
+];
+
+/** `10368000` → `120 days`; `0` → `never expires` (Feast's TTL 0). */
+export function formatTtl(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
+    return '—';
+  }
+  if (seconds <= 0) {
+    return 'never expires';
+  }
+  const plural = (n: number, unit: string): string =>
+    `${n} ${unit}${n === 1 ? '' : 's'}`;
+  // The largest unit that divides it exactly: 90 days, 36 hours, 90 minutes.
+  for (const [size, unit] of DURATION_UNITS) {
+    if (seconds >= size && seconds % size === 0) {
+      return plural(seconds / size, unit);
+    }
+  }
+  const [size, unit] =
+    DURATION_UNITS.find(([s]) => seconds >= s) ?? DURATION_UNITS[3];
+  return plural(Math.round((seconds / size) * 10) / 10, unit);
+}
+
+/** A short local date-time; the ISO text stays in the title. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) {
+    return '—';
+  }
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  const sameDay = date.toDateString() === new Date().toDateString();
+  const time = date.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+  if (sameDay) {
+    return `today ${time}`;
+  }
+  return `${date.toLocaleDateString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric'
+  })} ${time}`;
+}
+
+export function Time(props: { iso: string | null | undefined }): JSX.Element {
+  const { iso } = props;
+  if (!iso) {
+    return <span>—</span>;
+  }
+  return (
+    <time dateTime={iso} title={iso}>
+      {formatDateTime(iso)}
+    </time>
+  );
+}
+
+/** The text with each case-insensitive occurrence of `query` in a `<mark>`. */
+export function Highlight(props: {
+  text: string;
+  query: string;
+}): JSX.Element {
+  const { text } = props;
+  const query = props.query.trim();
+  if (!query) {
+    return <>{text}</>;
+  }
+  const lower = text.toLowerCase();
+  const needle = query.toLowerCase();
+  const parts: React.ReactNode[] = [];
+  let from = 0;
+  let at = lower.indexOf(needle, from);
+  while (at >= 0) {
+    if (at > from) {
+      parts.push(text.slice(from, at));
+    }
+    parts.push(
+      <mark key={at} className="griffin-mark">
+        {text.slice(at, at + needle.length)}
+      </mark>
+    );
+    from = at + needle.length;
+    at = lower.indexOf(needle, from);
+  }
+  parts.push(text.slice(from));
+  return <>{parts}</>;
+}
+
+/** Example values of a failure or a sample cell, as short text. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) {
+    return 'null';
+  }
+  if (typeof value === 'number') {
+    return formatNumber(value, 4);
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  return JSON.stringify(value);
+}
+
+export interface IRequestState<T> {
+  data: T | null;
+  error: IShownError | null;
+  loading: boolean;
+  /** Fetch again; the previous data stays until the answer arrives. */
+  reload: () => void;
+  /** Replace the data (e.g. with a fresher answer from another call). */
+  setData: (data: T) => void;
+}
+
+/**
+ * Run `load` when `key` changes (and on `reload`); answers of superseded
+ * requests are dropped. The last data stays while a new request runs (give
+ * the component a React `key` to start from nothing).
+ */
+export function useRequest<T>(
+  load: () => Promise<T>,
+  key: string
+): IRequestState<T> {
+  const [data, setData] = React.useState<T | null>(null);
+  const [error, setError] = React.useState<IShownError | null>(null);
+  const [loading, setLoading] = React.useState(true);
+  const [nonce, setNonce] = React.useState(0);
+  const loadRef = React.useRef(load);
+  loadRef.current = load;
+
+  React.useEffect(() => {
+    let current = true;
+    setLoading(true);
+    loadRef.current().then(
+      value => {
+        if (current) {
+          setData(value);
+          setError(null);
+          setLoading(false);
+        }
+      },
+      reason => {
+        if (current) {
+          setError(toShownError(reason));
+          setLoading(false);
+        }
+      }
+    );
+    return () => {
+      current = false;
+    };
+  }, [key, nonce]);
+
+  const reload = React.useCallback(() => setNonce(n => n + 1), []);
+  return { data, error, loading, reload, setData };
+}
+
+/** A value that follows `value` once it has stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = React.useState(value);
+  React.useEffect(() => {
+    const timer = window.setTimeout(() => setDebounced(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
