@@ -418,15 +418,18 @@ def bench_rest(platform: Any, home: Path, work: Path, users: int, seconds: float
     servers: list[Server] = []
     out: dict[str, Any] = {"load_tool": "wrk" if have_wrk else "python", "targets": {}}
     try:
+        say("starting the Jupyter server (Griffin)")
         griffin, g_url = start_griffin(home, work)
         servers.append(griffin)
         out["griffin_ready_s"] = griffin.wait_ready()
         targets = {"griffin": (griffin, g_url)}
         for n in feast_workers:
+            say(f"starting feast serve --workers {n}")
             feast, f_url = start_feast(repo, home, work, n)
             servers.append(feast)
             out[f"feast_{n}w_ready_s"] = feast.wait_ready()
             targets[f"feast_{n}w"] = (feast, f_url)
+        say("checking both answer the same")
         # Same answer from both before any load.
         body = {"features": refs(), "entities": {"user_id": [1, 2, users]}}
         g = griffin.post(g_url, body)["columns"]
@@ -436,6 +439,7 @@ def bench_rest(platform: Any, home: Path, work: Path, users: int, seconds: float
         values = {n: f["results"][i]["values"] for i, n in enumerate(names)}
         if any(values[n] != g[n] for n in names):
             raise RuntimeError("Griffin's REST answer differs from feast serve's")
+        say("warming up both servers")
         for name, (server, url) in targets.items():  # warm-up: pools, caches, registry
             load(server, url, 1, min(3.0, seconds))
         for k in (1, 100):

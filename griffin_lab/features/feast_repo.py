@@ -217,13 +217,13 @@ def _strip_meta(message: Any) -> Any:
     stack = [copy]
     while stack:
         msg = stack.pop()
-        for field, value in msg.ListFields():
-            if field.name == "meta":
+        for descriptor, value in msg.ListFields():
+            if descriptor.name == "meta":
                 msg.ClearField("meta")
-            elif field.message_type is not None:
-                repeated = getattr(field, "is_repeated", None)
+            elif descriptor.message_type is not None:
+                repeated = getattr(descriptor, "is_repeated", None)
                 if repeated is None:
-                    repeated = field.label == field.LABEL_REPEATED
+                    repeated = descriptor.label == descriptor.LABEL_REPEATED
                 stack.extend(v for v in (value if repeated else [value])
                              if hasattr(v, "ListFields"))
     return copy

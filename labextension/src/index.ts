@@ -12,7 +12,6 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import packageJson from '../../package.json';
 import { griffinIcon } from './icons';
 import { StatusModel } from './model';
 import { addNotebookHooks, INSERT_CELL_COMMAND } from './notebook';
@@ -91,7 +90,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    addNotebookHooks(app, notebooks, packageJson.version);
+    addNotebookHooks(app, notebooks);
 
     commands.addCommand(CommandIDs.refreshStatus, {
       label: 'Refresh Griffin status',

@@ -9,8 +9,6 @@ export const INSERT_CELL_COMMAND = 'griffin:insert-cell';
 
 /** What Griffin Lab exposes to widget front ends on `window.griffinLab`. */
 export interface IGriffinLabGlobal {
-  /** Griffin Lab's frontend version. */
-  readonly version: string;
   /**
    * Insert a code cell holding `code` below the active cell of the current
    * notebook. Rejects when no notebook is open.
@@ -52,8 +50,7 @@ export function insertCodeCell(
 /** Add the command and the `window.griffinLab` hook. */
 export function addNotebookHooks(
   app: JupyterFrontEnd,
-  tracker: INotebookTracker | null,
-  version: string
+  tracker: INotebookTracker | null
 ): void {
   app.commands.addCommand(INSERT_CELL_COMMAND, {
     label: 'Insert a code cell below the active cell',
@@ -78,7 +75,6 @@ export function addNotebookHooks(
   });
 
   const hook: IGriffinLabGlobal = {
-    version,
     insertCell: async (code: string): Promise<void> => {
       if (typeof code !== 'string') {
         throw new TypeError('griffinLab.insertCell(code) needs a string');
