@@ -146,3 +146,41 @@ def start_lab(home: Path, root_dir: Path, extra_args: list[str] | None = None) -
     lab.stop()
     raise RuntimeError(f"jupyter lab did not start in {STARTUP_TIMEOUT_S}s:\n"
                        f"{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Redis:
+    url: str
+    port: int
+    proc: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def start_redis() -> Redis:
+    """A throw-away redis-server on 127.0.0.1 (no persistence)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed: run scripts/system-deps.sh")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return Redis(url=f"redis://127.0.0.1:{port}/0", port=port, proc=proc)
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")

@@ -263,6 +263,8 @@ def test_add_source_catches_bad_data_then_applies_fixed_data(grocery: Platform,
         (lambda spec, p: spec.model_copy(update={"name": "json"}), InvalidInput, "reserved"),
         (lambda spec, p: spec.model_copy(update={"timestamp": "region"}), InvalidInput,
          "Timestamp column 'region'"),
+        (lambda spec, p: spec.model_copy(update={"features": [{"name": "visits"}]}),
+         InvalidInput, "names column 'rating', which is not in the view"),
     ],
 )
 def test_bad_sources_are_rejected_and_change_nothing(grocery: Platform, tmp_path: Path,

@@ -6,7 +6,8 @@ import difflib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,18 @@ if TYPE_CHECKING:
 RESERVED = {"entities", "feature_services", "data", "validation"}
 Progress = Callable[[str], None]
 RULES = TypeAdapter(list[Rule])
+
+
+@contextmanager
+def _name_collisions() -> Iterator[None]:
+    """Feast's collision error, as a user error that says what to do."""
+    from feast.errors import FeatureNameCollisionError
+
+    try:
+        yield
+    except FeatureNameCollisionError as exc:
+        raise InvalidInput(f"{exc}. Ask with full_feature_names=True to get view__feature "
+                           "columns", field="features") from exc
 
 
 class FeatureStoreService:
@@ -303,6 +316,12 @@ class FeatureStoreService:
                 entities.append(EntityDef(name, key, value_type, f"Keyed by {key}"))
                 view_entities.append(name)
         keep = [*spec.entities, spec.timestamp, *(f[0] for f in features)]
+        for rule in spec.rules:
+            for col in (rule.columns if hasattr(rule, "columns") else [rule.column]):
+                if col not in keep:
+                    raise InvalidInput(
+                        f"Rule {rule.kind} names column {col!r}, which is not in the view "
+                        f"(columns: {', '.join(keep)})", field="rules")
         view = ViewDef(
             name=spec.name, entities=view_entities, timestamp=spec.timestamp,
             features=features, ttl=parse_duration(spec.ttl), owner=spec.owner,
@@ -478,8 +497,9 @@ class FeatureStoreService:
         """Latest feature values for the given entity keys, as columns."""
         wanted, keys = self._resolve(features, feature_service)
         self._check_keys(set(entities), keys)
-        response = self.repo.store.get_online_features(
-            features=wanted, entity_rows=entities, full_feature_names=full_feature_names)
+        with _name_collisions():
+            response = self.repo.store.get_online_features(
+                features=wanted, entity_rows=entities, full_feature_names=full_feature_names)
         return response.to_dict()
 
     def training_frame(self, entity_df: pd.DataFrame, features: list[str] | None = None,
@@ -515,9 +535,15 @@ class FeatureStoreService:
         for view_name, refs in self._refs_by_view(wanted).items():
             on = [*views[view_name].join_keys, "event_timestamp"]
             distinct = frame[on].drop_duplicates()
-            part = store.get_historical_features(
-                entity_df=distinct, features=refs, full_feature_names=full_feature_names,
-            ).to_df()
+            with _name_collisions():
+                part = store.get_historical_features(
+                    entity_df=distinct, features=refs, full_feature_names=full_feature_names,
+                ).to_df()
+            clash = sorted(set(part.columns) & set(added) - set(on))
+            if clash:
+                raise InvalidInput(
+                    f"Feature name(s) {', '.join(clash)} come from several views; ask with "
+                    "full_feature_names=True to get view__feature columns", field="features")
             cols = [c for c in part.columns if c not in on]
             part["event_timestamp"] = part["event_timestamp"].astype("datetime64[ns, UTC]")
             out = out.merge(part[on + cols].drop_duplicates(on), on=on, how="left")

@@ -790,7 +790,7 @@ function Facts(props: { view: FeatureViewDetail }): JSX.Element {
         </span>
       </Fact>
       <Fact label="Rows">{formatNumber(view.row_count)}</Fact>
-      <Fact label="Last materialized">
+      <Fact label="Materialized">
         {view.last_materialized_at ? (
           <Time iso={view.last_materialized_at} />
         ) : view.online ? (
@@ -821,27 +821,32 @@ function SchemaTable(props: { view: FeatureViewDetail }): JSX.Element {
           <tr>
             <th scope="col">Column</th>
             <th scope="col">Type</th>
-            <th scope="col">Description</th>
           </tr>
         </thead>
         <tbody>
           {view.entity_details.map(entity => (
             <tr key={`key:${entity.join_key}`} className="griffin-schema-key">
-              <td>
+              <th scope="row">
                 <code>{entity.join_key}</code>
                 <span className="griffin-kind">key</span>
-              </td>
+                <div className="griffin-schema-description">
+                  {entity.description || `Entity ${entity.name}`}
+                </div>
+              </th>
               <td>{entity.value_type.toLowerCase()}</td>
-              <td>{entity.description || `Entity ${entity.name}`}</td>
             </tr>
           ))}
           {view.features.map(feature => (
             <tr key={feature.name} data-feature={feature.name}>
-              <td>
+              <th scope="row">
                 <code>{feature.name}</code>
-              </td>
+                {feature.description ? (
+                  <div className="griffin-schema-description">
+                    {feature.description}
+                  </div>
+                ) : null}
+              </th>
               <td>{feature.dtype}</td>
-              <td>{feature.description || '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -72,10 +72,11 @@ export function RuleList(props: {
   return (
     <ul className="griffin-rule-list">
       {rules.map((rule, i) => (
-        <li key={i} data-griffin-rule-kind={String(rule.kind)}>
-          <span className="griffin-rule-kind">
-            {String(rule.kind).replace(/_/g, ' ')}
-          </span>
+        <li
+          key={i}
+          data-griffin-rule-kind={String(rule.kind)}
+          title={`${String(rule.kind).replace(/_/g, ' ')} rule`}
+        >
           <code>{formatRule(rule)}</code>
         </li>
       ))}
