@@ -71,3 +71,16 @@ class RemoteError(GriffinError):
         super().__init__(message, **details)
         self.status_code = status_code
         self.kind = kind
+
+
+def from_remote(status_code: int, kind: str, message: str, **details: Any) -> GriffinError:
+    """The error a server answered, as the same class the in-process transport raises."""
+    classes = [GriffinError]
+    while classes:
+        cls = classes.pop()
+        if cls.kind == kind and cls is not RemoteError:
+            error = cls(message, **details)
+            error.status_code = status_code
+            return error
+        classes.extend(cls.__subclasses__())
+    return RemoteError(status_code, kind, message, **details)

@@ -500,7 +500,14 @@ class FeatureStoreService:
         with _name_collisions():
             response = self.repo.store.get_online_features(
                 features=wanted, entity_rows=entities, full_feature_names=full_feature_names)
-        return response.to_dict()
+        columns = response.to_dict()
+        # A stable order: the entity keys as given, then the features as asked.
+        order = list(entities)
+        for view, refs in self._refs_by_view(wanted).items():
+            order += [f"{view}__{r.split(':', 1)[1]}" if full_feature_names
+                      else r.split(":", 1)[1] for r in refs]
+        order += [c for c in columns if c not in order]
+        return {c: columns[c] for c in order if c in columns}
 
     def training_frame(self, entity_df: pd.DataFrame, features: list[str] | None = None,
                        feature_service: str | None = None, full_feature_names: bool = False

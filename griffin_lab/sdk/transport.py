@@ -13,7 +13,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError
 
 from ..api.core import API_PREFIX, Operation, RequestContext, all_operations
-from ..errors import EngineUnavailable, GriffinError, InvalidInput, RemoteError
+from ..errors import EngineUnavailable, GriffinError, InvalidInput, from_remote
 
 if TYPE_CHECKING:
     import httpx
@@ -81,12 +81,12 @@ class HttpTransport:
         self._client: httpx.Client = httpx.Client(headers=headers, timeout=timeout)
 
     def call(
-        self, name: str, *, body: BaseModel | None = None, query: BaseModel | None = None,
-        **path: str,
+        self, operation: str, /, *, body: BaseModel | None = None,
+        query: BaseModel | None = None, **path: str,
     ) -> Any:
         import httpx
 
-        op = _operation(name)
+        op = _operation(operation)
         route = op.path.format(**{k: quote(str(v), safe="") for k, v in path.items()})
         params = query.model_dump(mode="json", exclude_none=True) if query is not None else None
         content = body.model_dump_json() if body is not None else None
@@ -113,7 +113,9 @@ class HttpTransport:
         try:
             error = response.json()["error"]
             kind, message = error.get("type", "http_error"), error["message"]
-            extra = {k: v for k, v in error.items() if k not in ("type", "message")}
+            extra = dict(error.get("details") or {})
+            if error.get("field") is not None:
+                extra["field"] = error["field"]
         except (ValueError, KeyError, TypeError):
             kind, message, extra = "http_error", response.text[:300] or response.reason_phrase, {}
         if response.status_code in (401, 403):
@@ -121,7 +123,7 @@ class HttpTransport:
                 f"The Griffin server at {self.url} refused the request "
                 f"(HTTP {response.status_code}): check GRIFFIN_TOKEN. {message}"
             )
-        return RemoteError(response.status_code, kind, message, **extra)
+        return from_remote(response.status_code, kind, message, **extra)
 
     def close(self) -> None:
         self._client.close()
