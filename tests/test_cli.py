@@ -83,3 +83,50 @@ def test_version(tmp_path: Path) -> None:
     import griffin_lab
 
     assert run("version", home=tmp_path).stdout.strip() == griffin_lab.__version__
+
+
+def test_features_verbs(tmp_path: Path) -> None:
+    assert run("demo", "--size", "tiny", home=tmp_path).returncode == 0
+    found = json.loads(run("features", "search", "reorder", "--json", home=tmp_path).stdout)
+    assert {v["name"] for v in found["views"]} == {"user_features", "product_features"}
+    described = json.loads(run("features", "describe", "user_features", "--json",
+                               home=tmp_path).stdout)
+    assert described["owner"] == "grocery-ml@griffin.dev"
+    stats = json.loads(run("features", "stats", "user_features", "--json", home=tmp_path).stdout)
+    assert stats["rows"] == described["row_count"]
+    validated = run("features", "validate", "user_features", home=tmp_path)
+    assert validated.returncode == 0 and "validation passed" in validated.stdout
+    mat = json.loads(run("features", "materialize", "--json", home=tmp_path).stdout)
+    assert {v["status"] for v in mat["views"]} == {"skipped"}
+    missing = run("features", "describe", "nope", home=tmp_path)
+    assert missing.returncode == 2 and "No feature view named 'nope'" in missing.stderr
+
+
+def test_features_add_source_from_yaml(tmp_path: Path) -> None:
+    from tests.test_features import store_csv
+
+    csv = store_csv(tmp_path / "stores.csv", bad=True)
+    spec = tmp_path / "stores.yaml"
+    spec.write_text(
+        "name: store_visits\n"
+        f"path: {csv}\n"
+        "entities: [store_id]\n"
+        "owner: stores@griffin.dev\n"
+        "rules:\n"
+        "  - kind: range\n"
+        "    column: rating\n"
+        "    min: 0\n"
+        "    max: 5\n"
+    )
+    dry = run("features", "add-source", str(spec), "--dry-run", home=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "validation FAILED" in dry.stdout and "(not written)" in dry.stdout
+    rejected = run("features", "add-source", str(spec), home=tmp_path)
+    assert rejected.returncode == 2 and "rejected by validation" in rejected.stderr
+    store_csv(csv, bad=False)
+    applied = json.loads(run("features", "add-source", str(spec), "--json",
+                             home=tmp_path).stdout)
+    assert applied["applied"] is True and applied["feature_view"] == "store_visits"
+    spec.write_text(spec.read_text().replace("max: 5", "max: -1"))
+    bad = run("features", "add-source", str(spec), home=tmp_path)
+    assert bad.returncode == 2 and "line 6" in bad.stderr and "above max" in bad.stderr

@@ -134,3 +134,15 @@ def test_concurrent_first_start_migrates_once(tmp_path: Path) -> None:
     db = Database(url)
     assert db.current_revision() == db.head_revision()
     db.dispose()
+
+
+def test_migrations_match_the_table_definitions(platform: Platform) -> None:
+    """The ORM tables and the migrated schema never drift apart."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from griffin_lab.db.tables import load_metadata
+
+    with platform.db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), load_metadata())
+    assert diff == []

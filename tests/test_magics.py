@@ -55,3 +55,34 @@ def test_unknown_command_is_an_error_with_help(shell: InteractiveShell) -> None:
 def test_bad_arguments_are_reported_not_raised(shell: InteractiveShell) -> None:
     assert "takes only --json" in repr(shell.run_line_magic("griffin", "status --verbose"))
     assert "Cannot parse" in repr(shell.run_line_magic("griffin", "status 'unclosed"))
+
+
+def test_features_magic_and_browser(tmp_path: Path) -> None:
+    from griffin_lab.features.grocery import seed_features  # noqa: F401  (seeded below)
+
+    ip = InteractiveShell.instance()
+    client = griffin_lab.connect(home=tmp_path / "home")
+    client.demo("tiny")
+    ip.user_ns["griffin_client"] = client
+    ip.run_line_magic("load_ext", "griffin_lab")
+    try:
+        view = ip.run_line_magic("griffin", "features reorder")
+        html = view._repr_html_()
+        assert 'data-feature-view="user_features"' in html
+        assert 'data-feature-view="user_product_features"' not in html
+        assert "reorder_model" in html
+        browser = client.features.browse("cart")
+        assert browser.results.options == ("user_product_features",)
+        assert len(browser.charts.children) == 3
+        chart = browser.charts.children[0]
+        stats = client.features.stats("user_product_features").features[0]
+        assert list(chart.data[0].y) == stats.histogram.counts
+        assert "client.features.online(features, {'user_id': [1], 'product_id': [1]})" in \
+            browser.code.value or "client.features.online(features," in browser.code.value
+        compile(browser.code.value, "<retrieval>", "exec")
+        browser.search_box.value = "zzz"
+        assert browser.results.options == () and "No feature view" in browser.summary.value
+    finally:
+        ip.user_ns.pop("griffin_client").close()
+        ip.run_line_magic("unload_ext", "griffin_lab")
+        InteractiveShell.clear_instance()
