@@ -8,6 +8,7 @@ import tempfile
 
 _HOME = tempfile.mkdtemp(prefix="griffin-test-home-")
 os.environ["GRIFFIN_HOME"] = _HOME
+os.environ["GRIFFIN_DEMO_SIZE"] = "tiny"  # notebooks call client.demo() without a size
 for _name in ("GRIFFIN_URL", "GRIFFIN_TOKEN", "GRIFFIN_DATABASE_URL", "GRIFFIN_RAY_ADDRESS",
               "GRIFFIN_ARTIFACT_ROOT", "GRIFFIN_FEAST_REPO_PATH", "GRIFFIN_CONFIG"):
     os.environ.pop(_name, None)

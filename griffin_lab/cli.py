@@ -71,7 +71,8 @@ def status(as_json: bool = JsonOption) -> None:
 
 @app.command()
 def demo(
-    size: str = typer.Option("small", help="tiny, small, medium, large, or a number of users."),
+    size: str = typer.Option(None, help="tiny, small, medium, large, or a number of users "
+                             "(default: the dataset already there, else small)."),
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same data."),
     force: bool = typer.Option(False, help="Regenerate even when the data is already there."),
     as_json: bool = JsonOption,
@@ -125,7 +126,7 @@ def lab(
 ) -> None:
     """Generate the demo data (once) and start JupyterLab with Griffin on 127.0.0.1."""
     if not skip_demo:
-        demo(size="small", seed=42, force=False, as_json=False)
+        demo(size=None, seed=42, force=False, as_json=False)
     if notebook_dir is None:
         notebook_dir = Path("notebooks") if Path("notebooks").is_dir() else Path.cwd()
     cmd = lab_command(port, notebook_dir.resolve(), browser, list(ctx.args))

@@ -446,10 +446,10 @@ export interface components {
             seed: number;
             /**
              * Size
-             * @description tiny, small, medium, large, or a number of users.
-             * @default small
+             * @description tiny, small, medium, large, or a number of users; default: the dataset already there, else GRIFFIN_DEMO_SIZE, else small.
+             * @default null
              */
-            size: string;
+            size: string | null;
         };
         /**
          * EngineStatus

@@ -233,6 +233,20 @@ def dataset_dir(home: Path) -> Path:
     return home / "demo" / "grocery"
 
 
+def default_size(home: Path) -> int | str:
+    """The size to use when none is given: the dataset already there, else
+    ``GRIFFIN_DEMO_SIZE``, else ``small``. Notebooks rely on this to never replace data."""
+    import os
+
+    manifest = dataset_dir(home) / "manifest.json"
+    if manifest.is_file():
+        try:
+            return int(json.loads(manifest.read_text())["n_users"])
+        except (ValueError, KeyError):
+            pass
+    return os.environ.get("GRIFFIN_DEMO_SIZE", "small")
+
+
 def write(
     home: Path, size: int | str = "small", seed: int = 42, *, force: bool = False
 ) -> tuple[dict[str, Any], bool]:

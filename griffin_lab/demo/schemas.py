@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 class DemoRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    size: str = Field("small", description="tiny, small, medium, large, or a number of users.")
+    size: str | None = Field(
+        None, description="tiny, small, medium, large, or a number of users; default: the "
+        "dataset already there, else GRIFFIN_DEMO_SIZE, else small.",
+    )
     seed: int = Field(42, ge=0, description="The same seed always gives the same data.")
     force: bool = Field(False, description="Regenerate even when the data is already there.")
 

@@ -29,7 +29,7 @@ SEEDERS: dict[str, Seeder] = {"features": _features}
 
 def seed_demo(
     platform: Platform,
-    size: int | str = "small",
+    size: int | str | None = None,
     seed: int = 42,
     *,
     force: bool = False,
@@ -37,6 +37,8 @@ def seed_demo(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
+    if size is None:
+        size = grocery.default_size(platform.settings.home)
     say(f"demo data: {size} (seed {seed})")
     manifest, written = grocery.write(platform.settings.home, size, seed, force=force)
     report: dict[str, Any] = {

@@ -50,9 +50,13 @@ class Client:
         return self.transport.call("openapi")
 
     # demo ---------------------------------------------------------------------------
-    def demo(self, size: str | int = "small", seed: int = 42, force: bool = False) -> DemoReport:
-        """Generate the demo grocery dataset where the platform runs (idempotent)."""
-        body = _build(DemoRequest, size=str(size), seed=seed, force=force)
+    def demo(self, size: str | int | None = None, seed: int = 42, force: bool = False
+             ) -> DemoReport:
+        """Generate the demo grocery dataset where the platform runs (idempotent).
+
+        With no size, the dataset already there is kept (else ``small``)."""
+        body = _build(DemoRequest, size=None if size is None else str(size), seed=seed,
+                      force=force)
         return self.transport.call("demo", body=body)
 
     # lifecycle ----------------------------------------------------------------------
