@@ -305,3 +305,17 @@ def test_materialization_rejects_a_bad_batch(grocery: Platform) -> None:
         assert service.describe("user_features").materializations[0].status == "rejected"
     finally:
         original.to_parquet(path, index=False)
+
+
+def test_usage_links_show_on_the_view(grocery: Platform) -> None:
+    service = grocery.features
+    refs = ["user_features:orders_count", "user_features:reorder_ratio"]
+    service.record_usage(refs, "training_job", "job-1")
+    service.record_usage(refs, "training_job", "job-1")  # idempotent
+    service.record_usage(["user_features:orders_count"], "model_version", "reorder@3")
+    used = {(u.feature_ref, u.used_by_kind, u.used_by_id)
+            for u in service.describe("user_features").used_by}
+    assert used == {("user_features:orders_count", "training_job", "job-1"),
+                    ("user_features:reorder_ratio", "training_job", "job-1"),
+                    ("user_features:orders_count", "model_version", "reorder@3")}
+    assert service.describe("product_features").used_by == []
