@@ -107,7 +107,7 @@ class GriffinHandler(APIHandler):
             result = await asyncio.to_thread(
                 op.invoke, platform, ctx, body=body, query=query, **path_kwargs
             )
-            payload = op.response_adapter.dump_json(result)
+            payload = op.response_adapter.dump_json(result, by_alias=True)
         except GriffinError as exc:
             self._error(exc.status_code, exc.to_dict())
             return

@@ -53,6 +53,33 @@ interface IProblem {
   message: string;
 }
 
+/** An error of a step: shown next to the button that caused it. */
+interface IFormError {
+  step: 'source' | 'preview';
+  title: string;
+  error: IShownError;
+  report: ValidationReport | null;
+}
+
+function FormError(props: { error: IFormError }): JSX.Element {
+  const { error } = props;
+  const ref = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [error]);
+  return (
+    <div ref={ref}>
+      <ErrorBox title={error.title} error={error.error}>
+        {error.report ? (
+          <div className="griffin-error-report">
+            <ReportView report={error.report} />
+          </div>
+        ) : null}
+      </ErrorBox>
+    </div>
+  );
+}
+
 /** A path as the server reads it: relative paths start at Jupyter's root. */
 export function serverPath(path: string): string {
   const trimmed = path.trim();
@@ -208,11 +235,7 @@ export function AddSourceForm(props: {
   const [busy, setBusy] = React.useState<
     null | 'upload' | 'inspect' | 'preview' | 'apply'
   >(null);
-  const [error, setError] = React.useState<{
-    title: string;
-    error: IShownError;
-    report: ValidationReport | null;
-  } | null>(null);
+  const [error, setError] = React.useState<IFormError | null>(null);
   const [uploaded, setUploaded] = React.useState<string | null>(null);
   const [schema, setSchema] = React.useState<InferredSchema | null>(null);
   const [entities, setEntities] = React.useState<string[]>([]);
@@ -230,6 +253,10 @@ export function AddSourceForm(props: {
     result: AddSourceResult;
   } | null>(null);
   const fileInput = React.useRef<HTMLInputElement>(null);
+  const heading = React.useRef<HTMLHeadingElement>(null);
+  React.useEffect(() => {
+    heading.current?.focus();
+  }, []);
 
   const inspect = async (target: string): Promise<void> => {
     const resolved = serverPath(target);
@@ -254,6 +281,7 @@ export function AddSourceForm(props: {
     } catch (reason) {
       setSchema(null);
       setError({
+        step: 'source',
         title: 'Could not read the file',
         error: toShownError(reason),
         report: null
@@ -274,6 +302,7 @@ export function AddSourceForm(props: {
       await inspect(relative);
     } catch (reason) {
       setError({
+        step: 'source',
         title: `Could not upload ${file.name}`,
         error: toShownError(reason),
         report: null
@@ -366,6 +395,7 @@ export function AddSourceForm(props: {
       const rejected =
         reason instanceof GriffinApiError && reason.errorType === 'validation_failed';
       setError({
+        step: 'preview',
         title: rejected
           ? 'Rejected by validation: nothing was written'
           : dryRun
@@ -404,7 +434,9 @@ export function AddSourceForm(props: {
           <span aria-hidden="true">←</span> All features
         </button>
       </div>
-      <h3 className="griffin-detail-title">Add a feature source</h3>
+      <h3 className="griffin-detail-title" tabIndex={-1} ref={heading}>
+        Add a feature source
+      </h3>
       <p className="griffin-muted griffin-intro">
         A parquet or CSV file becomes a feature view. Its rows are checked by
         your rules before anything is written.
@@ -480,15 +512,7 @@ export function AddSourceForm(props: {
         </div>
       </form>
 
-      {error ? (
-        <ErrorBox title={error.title} error={error.error}>
-          {error.report ? (
-            <div className="griffin-error-report">
-              <ReportView report={error.report} />
-            </div>
-          ) : null}
-        </ErrorBox>
-      ) : null}
+      {error?.step === 'source' ? <FormError error={error} /> : null}
 
       {schema ? (
         <>
@@ -601,7 +625,13 @@ export function AddSourceForm(props: {
                   index={i}
                   draft={draft}
                   columns={columns}
-                  onChange={change => updateRule(draft.id, change)}
+                  onChange={change => {
+                    // A freshness rule is about the event timestamp, by default.
+                    if (change.kind === 'freshness' && timestamp) {
+                      change = { ...change, column: timestamp };
+                    }
+                    updateRule(draft.id, change);
+                  }}
                   onRemove={() =>
                     setRules(current => current.filter(r => r.id !== draft.id))
                   }
@@ -660,6 +690,7 @@ export function AddSourceForm(props: {
                 {busy === 'apply' ? 'Applying…' : 'Apply'}
               </button>
             </div>
+            {error?.step === 'preview' ? <FormError error={error} /> : null}
             {preview && !currentPreview ? (
               <p className="griffin-hint">
                 The settings changed since the last preview: preview again.
@@ -1006,8 +1037,8 @@ function PreviewView(props: { result: AddSourceResult }): JSX.Element {
               <span className={`griffin-change griffin-change-${item.change}`}>
                 {item.change}
               </span>{' '}
-              <span className="griffin-muted">{item.object_type}</span>{' '}
-              <code>{item.name}</code>
+              <code>{item.name}</code>{' '}
+              <span className="griffin-muted">{item.object_type}</span>
             </li>
           ))}
         </ul>

@@ -94,9 +94,27 @@ export class FeaturesModel {
     this.route = { view: 'detail', name };
   }
 
+  /** Back to the list; focus then returns to where the user came from. */
+  back(): void {
+    const route = this._route;
+    this._returnFocus = route.view === 'detail' ? route.name : '';
+    this.route = { view: 'list' };
+  }
+
+  /**
+   * Where the list should put the focus once shown: a view's name, `''` for
+   * the search box, or null (leave the focus alone). Read once.
+   */
+  takeReturnFocus(): string | null {
+    const target = this._returnFocus;
+    this._returnFocus = null;
+    return target;
+  }
+
   private _route: FeaturesRoute = { view: 'list' };
   private _filters: IFeatureFilters = { q: '', tag: '', owner: '', entity: '' };
   private _generation = 0;
+  private _returnFocus: string | null = null;
   private _changed = new Signal<this, void>(this);
 }
 
@@ -116,9 +134,7 @@ export function FeaturesView(props: { model: FeaturesModel }): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
   const route = model.route;
-  const toList = (): void => {
-    model.route = { view: 'list' };
-  };
+  const toList = (): void => model.back();
   return (
     <section
       className="griffin-features"
@@ -241,8 +257,26 @@ function FeatureCatalog(props: { model: FeaturesModel }): JSX.Element {
   const views = data?.views ?? [];
   const services = data?.services ?? [];
 
+  const root = React.useRef<HTMLDivElement>(null);
+  const returnFocus = React.useRef<string | null>(model.takeReturnFocus());
+  React.useEffect(() => {
+    const target = returnFocus.current;
+    if (target === null || !root.current) {
+      return;
+    }
+    const card = target
+      ? root.current.querySelector<HTMLElement>(
+          `[data-feature-view="${CSS.escape(target)}"] button`
+        )
+      : null;
+    if (card || data !== null || !target) {
+      returnFocus.current = null;
+      (card ?? root.current.querySelector<HTMLElement>('#griffin-feature-search'))?.focus();
+    }
+  }, [data]);
+
   return (
-    <div className="griffin-catalog">
+    <div className="griffin-catalog" ref={root}>
       <div className="griffin-section-head">
         <h3 className="griffin-section-title">Feature catalogue</h3>
         <button
@@ -602,6 +636,11 @@ function FeatureViewPage(props: {
     }
   };
 
+  const heading = React.useRef<HTMLHeadingElement>(null);
+  React.useEffect(() => {
+    heading.current?.focus();
+  }, []);
+
   const view = detail.data;
   return (
     <div
@@ -621,7 +660,9 @@ function FeatureViewPage(props: {
         </button>
       </div>
       <div className="griffin-detail-head">
-        <h3 className="griffin-detail-title">{name}</h3>
+        <h3 className="griffin-detail-title" tabIndex={-1} ref={heading}>
+          {name}
+        </h3>
         {view ? (
           <span
             className={`griffin-badge ${

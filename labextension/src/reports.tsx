@@ -103,16 +103,16 @@ export function FailuresTable(props: {
         <tbody>
           {props.failures.map((failure, i) => (
             <tr key={i} data-griffin-failure={failure.feature}>
-              <td>
+              <td data-label="Rule">
                 <code>{failure.rule}</code>
               </td>
-              <td>
+              <td data-label="Feature">
                 <code>{failure.feature}</code>
               </td>
-              <td className="griffin-num">
+              <td data-label="Rows" className="griffin-num">
                 {failure.failing_rows.toLocaleString()}
               </td>
-              <td className="griffin-examples">
+              <td data-label="Examples" className="griffin-examples">
                 {failure.examples.map(formatValue).join(', ') || '—'}
               </td>
             </tr>
@@ -146,14 +146,16 @@ export function ReportView(props: {
           {passed ? 'Passed' : 'Failed'}
         </span>
         <span className="griffin-report-stage">{stageLabel(report.stage)}</span>
-        <span className="griffin-report-time">
-          <Time iso={report.at} />
-        </span>
       </div>
       <div
         className="griffin-report-meta"
         title={report.actor ? `by ${report.actor}` : undefined}
       >
+        {report.at ? (
+          <>
+            <Time iso={report.at} /> ·{' '}
+          </>
+        ) : null}
         {report.rows_checked.toLocaleString()} rows ·{' '}
         {report.rules_checked.toLocaleString()} rule
         {report.rules_checked === 1 ? '' : 's'}
