@@ -20,42 +20,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
 from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("GRIFFIN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS = 60_000
 DEMO_TIMEOUT_S = 120
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts" / "browser"
 
-SIDEBAR_TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="griffin-sidebar"]'
 FEATURES = '#griffin-sidebar [data-griffin-view="features"]'
 SETTLED = f'{FEATURES} .griffin-results[data-griffin-settled="true"]'
 DETAIL = '[data-griffin-view="feature-view-detail"]'
 ADD_SOURCE = '[data-griffin-view="add-source"]'
-
-
-# pytest-jupyter's autouse loop fixtures would close Playwright's running loop (see
-# test_sidebar.py): this module runs no in-process Jupyter server, so they are no-ops here.
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop() -> Iterator[None]:
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup() -> Iterator[None]:
-    yield None
 
 
 @pytest.fixture(scope="module")
@@ -81,36 +56,11 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory, lab_root: Path) -> Iter
         lab.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright import sync_api
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/system-deps.sh")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
 @pytest.fixture
-def page(browser, lab_server: Lab):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{lab_server.url}/lab?token={lab_server.token}")
-    page.wait_for_selector("#jp-main-dock-panel", timeout=WAIT_MS)
+def page(page):
+    """The shared page (conftest.py), once the Griffin icon itself is visible in the sidebar."""
     page.locator(SIDEBAR_TAB).wait_for(state="visible", timeout=WAIT_MS)
-    try:
-        yield page
-    finally:
-        context.close()
-        griffin_errors = [e for e in errors if "griffin" in e.lower()]
-        assert not griffin_errors, f"page errors from Griffin Lab: {griffin_errors}"
+    return page
 
 
 def _api(lab: Lab, path: str) -> httpx.Response:
@@ -123,29 +73,6 @@ def _open_features(page) -> None:
         page.locator(SIDEBAR_TAB).click()
     page.locator('#griffin-sidebar [data-griffin-tab="features"]').click()
     page.locator(FEATURES).wait_for(state="visible", timeout=WAIT_MS)
-
-
-def _set_theme(page, name: str, light: bool) -> None:
-    page.evaluate(
-        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
-        name,
-    )
-    page.wait_for_selector(
-        f"body[data-jp-theme-name='{name}'][data-jp-theme-light='{str(light).lower()}']",
-        state="attached",
-        timeout=WAIT_MS,
-    )
-    page.wait_for_function(
-        """(light) => {
-            const c = getComputedStyle(document.querySelector('#griffin-sidebar'))
-                .backgroundColor.match(/\\d+/g).map(Number);
-            const luma = (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255;
-            return light ? luma > 0.6 : luma < 0.4;
-        }""",
-        arg=light,
-        timeout=WAIT_MS,
-    )
-    page.wait_for_timeout(300)  # let the repaint settle before a screenshot
 
 
 def _tall_and_wide(page, sidebar_px: int = 560) -> None:
@@ -237,9 +164,9 @@ def test_search_detail_statistics_and_validation(page, lab_server: Lab) -> None:
 
     _tall_and_wide(page)
     page.screenshot(path=str(ARTIFACTS / "griffin-features-light.png"))
-    _set_theme(page, "JupyterLab Dark", light=False)
+    set_theme(page, "JupyterLab Dark", light=False)
     page.screenshot(path=str(ARTIFACTS / "griffin-features-dark.png"))
-    _set_theme(page, "JupyterLab Light", light=True)
+    set_theme(page, "JupyterLab Light", light=True)
 
     # Back to the list, with the search kept.
     page.locator(f'{DETAIL} [data-griffin-action="back"]').click()
@@ -325,9 +252,9 @@ def test_add_source_form_rejects_rows_that_break_a_rule(
     _tall_and_wide(page)
     rejected.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "griffin-add-source.png"))
-    _set_theme(page, "JupyterLab Dark", light=False)
+    set_theme(page, "JupyterLab Dark", light=False)
     page.screenshot(path=str(ARTIFACTS / "griffin-add-source-dark.png"))
-    _set_theme(page, "JupyterLab Light", light=True)
+    set_theme(page, "JupyterLab Light", light=True)
 
     # An upload lands in the root folder beside the first file, never over it.
     form.locator('[data-griffin-input="source-file"]').set_input_files(

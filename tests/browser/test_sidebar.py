@@ -7,49 +7,20 @@ Python's ``playwright`` package and Debian's ``/usr/bin/chromium`` (never
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
 from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("GRIFFIN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS = 60_000
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts" / "browser"
 TABS = ("status", "features", "training", "models", "deployments")
 
-SIDEBAR_TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="griffin-sidebar"]'
 STATUS_VIEW = '[data-griffin-view="status"]'
-
-
-# pytest-jupyter (loaded by tests/conftest.py) has autouse fixtures that take the
-# current asyncio loop and close it after each test. Inside Playwright's sync API
-# that loop is Playwright's own, still running, so this module, which runs no
-# in-process Jupyter server, replaces them with no-ops.
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop() -> Iterator[None]:
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup() -> Iterator[None]:
-    yield None
 
 
 @pytest.fixture(scope="module")
@@ -65,39 +36,6 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield lab
     finally:
         lab.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    # Missing pieces fail rather than skip: `make test` installs both.
-    from playwright import sync_api
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/system-deps.sh")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-@pytest.fixture
-def page(browser, lab_server: Lab):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{lab_server.url}/lab?token={lab_server.token}")
-    page.wait_for_selector("#jp-main-dock-panel", timeout=WAIT_MS)
-    page.wait_for_selector(".jp-SideBar.jp-mod-left .lm-TabBar-tab", timeout=WAIT_MS)
-    try:
-        yield page
-    finally:
-        context.close()
-        griffin_errors = [e for e in errors if "griffin" in e.lower()]
-        assert not griffin_errors, f"page errors from Griffin Lab: {griffin_errors}"
 
 
 def _open_sidebar(page, lab_server: Lab) -> None:
@@ -135,30 +73,6 @@ def _wait_for_update(page, before: int) -> None:
         arg=[STATUS_VIEW, before],
         timeout=WAIT_MS,
     )
-
-
-def _set_theme(page, name: str, light: bool) -> None:
-    page.evaluate(
-        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
-        name,
-    )
-    page.wait_for_selector(
-        f"body[data-jp-theme-name='{name}'][data-jp-theme-light='{str(light).lower()}']",
-        state="attached",
-        timeout=WAIT_MS,
-    )
-    # The theme's CSS variables are applied once its stylesheet has loaded.
-    page.wait_for_function(
-        """(light) => {
-            const c = getComputedStyle(document.querySelector('#griffin-sidebar'))
-                .backgroundColor.match(/\\d+/g).map(Number);
-            const luma = (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255;
-            return light ? luma > 0.6 : luma < 0.4;
-        }""",
-        arg=light,
-        timeout=WAIT_MS,
-    )
-    page.wait_for_timeout(300)  # let the repaint settle before a screenshot
 
 
 def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: Lab) -> None:
@@ -225,9 +139,9 @@ def test_sidebar_status_tabs_refresh_and_themes(page, lab_server: Lab) -> None:
         state="visible", timeout=WAIT_MS
     )
 
-    _set_theme(page, "JupyterLab Dark", light=False)
+    set_theme(page, "JupyterLab Dark", light=False)
     page.screenshot(path=str(ARTIFACTS / "griffin-status-dark.png"))
-    _set_theme(page, "JupyterLab Light", light=True)
+    set_theme(page, "JupyterLab Light", light=True)
 
 
 def test_tabs_follow_the_keyboard(page, lab_server: Lab) -> None:
