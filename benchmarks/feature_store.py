@@ -3,21 +3,25 @@
 Builds N users x 10 float features through Griffin (``add_source``, ``materialize``) in a
 scratch ``GRIFFIN_HOME``, then measures in one run:
 
-1. materialize: Griffin's ``materialize`` (validation + bookkeeping + Feast) of view
+1. materialize: Griffin's ``materialize`` (read + validation + bookkeeping + Feast) of view
    ``user_stats`` vs raw ``FeatureStore.materialize`` of ``user_stats_raw`` (same data, same
-   store, same window), after a small warm-up materialization;
+   store, same window) after a small warm-up materialization; Feast's call inside Griffin's
+   run is timed too, so Griffin's own overhead does not depend on run-to-run noise;
 2. in-process online retrieval, 1 and 100 entities: ``FeatureStoreService.online`` vs
    ``FeatureStore.get_online_features(...).to_dict()`` on the very same ``FeatureStore``,
-   alternating call by call (same entity keys for both), p50/p99 after warm-up; the SDK's
-   in-process ``client.features.online`` (a DataFrame) is shown for information;
+   interleaved call by call (same entity keys for both), p50/p99 after warm-up; the SDK's
+   in-process ``client.features.online`` (a DataFrame) on the same platform, for information;
 3. REST: Griffin's ``POST /griffin/api/v1/features/online`` (one Jupyter server process) vs
    ``feast serve --workers 2 --max-requests 0 --no-access-log`` (its best settings here), the
-   same bounded wrk load (16 connections, fixed duration, random keys) for 1 and 100 entities;
+   same bounded wrk load (16 connections, fixed duration, random keys) for 1 and 100 entities,
+   with the servers' CPU per request; then, for information, the same feast serve resized to
+   1 worker (one process, like Griffin's);
 4. historical retrieval of one entity row per user: ``training_frame`` vs
    ``FeatureStore.get_historical_features(...).to_df()``, warm, alternating, median of runs.
 
 Goals: in-process online and historical ratio <= 1.10; REST throughput >= 1.0x Feast's with
-p99 no worse. Every process started here is stopped before exit.
+p99 no worse. Every process started here is stopped before exit. ``--profile DIR`` adds two
+load runs with py-spy sampling the Griffin server's GIL holder (where its time goes).
 
     python -m benchmarks.feature_store [--users 100000] [--calls 500] [--seconds 15] [--json]
     python -m benchmarks.feature_store --users 2000 --calls 50 --seconds 3   # smoke run
@@ -27,9 +31,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -37,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -53,7 +60,7 @@ CONNECTIONS = 16
 VIEW, RAW_VIEW, WARM_VIEW = "user_stats", "user_stats_raw", "warmup_stats"
 ACTOR = "benchmark"
 BIN = Path(sys.executable).parent
-TOKEN = "griffin-benchmark-token"
+TOKEN = secrets.token_hex(16)
 
 
 def say(message: str) -> None:
@@ -122,9 +129,26 @@ def build_store(home: Path, work: Path, data: Any, end: datetime) -> tuple[Any, 
     start = data["event_timestamp"].min().to_pydatetime() - timedelta(seconds=1)
     # Warm-up: the first materialization in a process pays one-off imports and set-up.
     svc.materialize(MaterializeRequest(feature_views=[WARM_VIEW], end=end), ACTOR)
-    t0 = time.perf_counter()
-    result = svc.materialize(MaterializeRequest(feature_views=[VIEW], end=end), ACTOR)
-    out["griffin_materialize_s"] = time.perf_counter() - t0
+    # Time Feast's own materialize inside Griffin's too: Griffin's overhead is the difference,
+    # whatever the machine does between the two separate runs.
+    inner: list[float] = []
+    feast_materialize = store.materialize
+
+    def timed(*a: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return feast_materialize(*a, **kw)
+        finally:
+            inner.append(time.perf_counter() - t0)
+
+    store.materialize = timed
+    try:
+        t0 = time.perf_counter()
+        result = svc.materialize(MaterializeRequest(feature_views=[VIEW], end=end), ACTOR)
+        out["griffin_materialize_s"] = time.perf_counter() - t0
+    finally:
+        del store.materialize
+    out["griffin_materialize_feast_part_s"] = sum(inner)
     view = result.views[0]
     if view.status != "succeeded" or view.rows != len(data):
         raise RuntimeError(f"Griffin materialization did not load every row: {view}")
@@ -136,8 +160,7 @@ def build_store(home: Path, work: Path, data: Any, end: datetime) -> tuple[Any, 
 
 
 # In-process online retrieval ---------------------------------------------------------------
-def bench_online(platform: Any, users: int, calls: int, seed: int
-                 ) -> dict[str, Any]:
+def bench_online(platform: Any, users: int, calls: int, seed: int) -> dict[str, Any]:
     import random
 
     from griffin_lab.sdk.client import Client
@@ -191,10 +214,12 @@ def bench_historical(platform: Any, entities: Any, runs: int) -> dict[str, Any]:
     features = refs()
     times: dict[str, list[float]] = {"griffin": [], "feast": []}
     rows: dict[str, int] = {}
+    first: dict[str, Any] = {}
     empty = None
     for i in range(runs + 1):  # run 0 warms both up and is not counted
         for name in (("griffin", "feast") if i % 2 == 0 else ("feast", "griffin")):
             frame = entities.copy()
+            gc.collect()  # not inside the timing: the previous run's frames are garbage
             t0 = time.perf_counter()
             if name == "griffin":
                 df, empty = svc.training_frame(frame, features=features)
@@ -205,12 +230,21 @@ def bench_historical(platform: Any, entities: Any, runs: int) -> dict[str, Any]:
             if i:
                 times[name].append(elapsed)
             rows[name] = len(df)
-            del df
+            if i == 0:
+                first[name] = df
+        if i == 0:  # the rows raw Feast returns carry the same values in Griffin's frame
+            on = ["user_id", "event_timestamp"]
+            both = first["feast"].merge(first["griffin"], on=on, suffixes=("_f", "_g"))
+            if len(both) != len(first["feast"]) or not (both["f0_f"] == both["f0_g"]).all():
+                raise RuntimeError("Griffin's training frame disagrees with Feast's")
+            first.clear()
     return {
         "entity_rows": len(entities),
-        "griffin": {"median_s": statistics.median(times["griffin"]), "runs_s": times["griffin"],
+        "griffin": {"median_s": statistics.median(times["griffin"]), "min_s": min(times["griffin"]),
+                    "runs_s": times["griffin"],
                     "rows": rows["griffin"], "rows_without_features": empty},
-        "feast": {"median_s": statistics.median(times["feast"]), "runs_s": times["feast"],
+        "feast": {"median_s": statistics.median(times["feast"]), "min_s": min(times["feast"]),
+                  "runs_s": times["feast"],
                   "rows": rows["feast"]},
     }
 
@@ -257,10 +291,48 @@ class Server:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read())
 
-    def stop(self) -> None:
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) used so far by the live processes of the group."""
+        total, tick = 0, os.sysconf("SC_CLK_TCK")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # pgrp
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+    def children(self) -> int:
+        return len(subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                                  text=True).stdout.split())
+
+    def resize(self, workers: int, timeout: float = 60.0) -> None:
+        """Change a gunicorn server's worker count (TTIN adds one, TTOU removes one)."""
+        now = self.children()
+        sig = signal.SIGTTIN if workers > now else signal.SIGTTOU
+        for _ in range(abs(workers - now)):
+            os.kill(self.proc.pid, sig)
+            time.sleep(0.2)
+        deadline = time.monotonic() + timeout
+        while self.children() != workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not reach {workers} workers")
+            time.sleep(0.1)
+        if sig == signal.SIGTTIN:  # a new worker loads the store before it serves
+            time.sleep(3)
+            self.wait_ready()
+
+    def terminate(self) -> None:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.terminate()
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -323,42 +395,41 @@ request = function()
 end
 done = function(summary, latency, requests)
   local e = summary.errors
+  local q = {}
+  for i = 1, 1000 do q[i] = latency:percentile((i - 0.5) / 10) end
   io.write(string.format(
-    'WRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, ' ..
-    '"p99_us": %%d, "max_us": %%d, "mean_us": %%.1f, "connect": %%d, "read": %%d, ' ..
-    '"write": %%d, "status": %%d, "timeout": %%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, latency.mean, e.connect, e.read, e.write,
-    e.status, e.timeout))
+    'WRKJSON {"requests": %%d, "duration_us": %%d, "max_us": %%d, "errors": %%d, ' ..
+    '"quantiles_us": [%%s]}\n', summary.requests, summary.duration, latency.max,
+    e.connect + e.read + e.write + e.status + e.timeout, table.concat(q, ",")))
 end
 """
 
 
-def wrk_load(url: str, headers: dict[str, str], k: int, users: int, seconds: float,
+def wrk_load(url: str, headers: dict[str, str], k: int, users: int, seconds: int,
              work: Path, seed: int) -> dict[str, Any]:
+    """One wrk run: 1 thread, 16 connections, random keys; latency as 1,000 quantiles."""
     from urllib.parse import urlsplit
 
     prefix = json.dumps({"features": refs(), "entities": {"user_id": []}})[:-3]
     lua_headers = "{" + ", ".join(f'["{n}"] = "{v}"' for n, v in
                                   {**headers, "Content-Type": "application/json"}.items()) + "}"
-    script = work / f"wrk-{abs(hash((url, k)))}.lua"
+    script = work / f"wrk-{urlsplit(url).port}-{k}.lua"
     script.write_text(WRK_SCRIPT % {"seed": seed, "k": k, "users": users, "prefix": prefix,
                                     "suffix": "]}}", "headers": lua_headers,
                                     "path": urlsplit(url).path})
     base = "{0.scheme}://{0.netloc}".format(urlsplit(url))
-    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
            "-s", str(script), base]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
     line = next(x for x in out.stdout.splitlines() if x.startswith("WRKJSON "))
     r = json.loads(line[len("WRKJSON "):])
-    errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
-    return {"rps": r["requests"] / (r["duration_us"] / 1e6), "requests": r["requests"],
-            "p50_ms": r["p50_us"] / 1e3, "p90_ms": r["p90_us"] / 1e3,
-            "p99_ms": r["p99_us"] / 1e3, "max_ms": r["max_us"] / 1e3, "errors": errors,
-            "tool": "wrk -t1 -c16"}
+    weight = r["requests"] / 1000
+    return {"requests": r["requests"], "duration_s": r["duration_us"] / 1e6,
+            "errors": r["errors"], "max_ms": r["max_us"] / 1e3,
+            "samples": [(q / 1e3, weight) for q in r["quantiles_us"]]}
 
 
-def python_load(url: str, headers: dict[str, str], k: int, users: int, seconds: float,
+def python_load(url: str, headers: dict[str, str], k: int, users: int, seconds: int,
                 seed: int, max_requests: int = 200_000) -> dict[str, Any]:
     """Fallback when wrk is missing: 16 asyncio connections, bounded by time and count."""
     import asyncio
@@ -399,65 +470,199 @@ def python_load(url: str, headers: dict[str, str], k: int, users: int, seconds: 
             return time.perf_counter() - t0
 
     elapsed = asyncio.run(run())
-    return {"rps": len(latencies) / elapsed, "requests": len(latencies),
-            "p50_ms": pct(latencies, 50) * 1e3, "p90_ms": pct(latencies, 90) * 1e3,
-            "p99_ms": pct(latencies, 99) * 1e3, "max_ms": max(latencies) * 1e3,
-            "errors": errors, "tool": "python asyncio/httpx, 16 connections"}
+    return {"requests": len(latencies), "duration_s": elapsed, "errors": errors,
+            "max_ms": max(latencies) * 1e3, "samples": [(x * 1e3, 1.0) for x in latencies]}
+
+
+def summarize(chunks: list[dict[str, Any]], cpu_s: float) -> dict[str, Any]:
+    """Merge load runs: total throughput; percentiles of the pooled latency distribution."""
+    samples = sorted(s for c in chunks for s in c["samples"])
+    total = sum(w for _, w in samples)
+
+    def quantile(q: float) -> float:
+        acc = 0.0
+        for value, weight in samples:
+            acc += weight
+            if acc >= q / 100 * total:
+                return value
+        return samples[-1][0]
+
+    requests = sum(c["requests"] for c in chunks)
+    duration = sum(c["duration_s"] for c in chunks)
+    return {"rps": requests / duration, "requests": requests, "seconds": duration,
+            "runs": len(chunks), "p50_ms": quantile(50), "p90_ms": quantile(90),
+            "p99_ms": quantile(99), "max_ms": max(c["max_ms"] for c in chunks),
+            "errors": sum(c["errors"] for c in chunks),
+            "server_cpu_ms_per_request": cpu_s / max(1, requests) * 1e3,
+            "server_cpu_cores": cpu_s / duration,
+            "rps_per_run": [c["requests"] / c["duration_s"] for c in chunks]}
 
 
 def bench_rest(platform: Any, home: Path, work: Path, users: int, seconds: float, seed: int,
-               feast_workers: list[int]) -> dict[str, Any]:
+               feast_workers: list[int], profile: Path | None = None,
+               tool: str = "auto", rounds: int = 3) -> dict[str, Any]:
     repo = platform.settings.resolved_feast_repo_path
-    have_wrk = shutil.which("wrk") is not None
+    have_wrk = tool == "wrk" or (tool == "auto" and shutil.which("wrk") is not None)
 
-    def load(server: Server, url: str, k: int, secs: float) -> dict[str, Any]:
+    def run(server: Server, url: str, k: int, secs: int) -> tuple[dict[str, Any], float]:
+        cpu0 = server.cpu_s()
         if have_wrk:
-            return wrk_load(url, server.headers, k, users, secs, work, seed)
-        return python_load(url, server.headers, k, users, secs, seed)
+            chunk = wrk_load(url, server.headers, k, users, secs, work, seed)
+        else:
+            chunk = python_load(url, server.headers, k, users, secs, seed)
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} died under load; see {server.log}")
+        return chunk, server.cpu_s() - cpu0
+
+    def load(server: Server, url: str, k: int, secs: int) -> dict[str, Any]:
+        chunk, cpu = run(server, url, k, secs)
+        return summarize([chunk], cpu)
+
+    # Each side gets `seconds` of load per entity count, in `rounds` runs that alternate
+    # between the two servers (ABBA...), so bursts of machine noise hit both alike.
+    chunk_s = max(1, round(seconds / rounds))
+
+    def compare(targets: dict[str, tuple[Server, str]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for k in (1, 100):
+            label = f"{k} entit{'y' if k == 1 else 'ies'}"
+            say(f"REST load, {label}: {' vs '.join(targets)}, {rounds} x {chunk_s} s each, "
+                "alternating")
+            chunks: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+            cpu = dict.fromkeys(targets, 0.0)
+            for r in range(rounds):
+                for name in (list(targets) if r % 2 == 0 else list(reversed(targets))):
+                    server, url = targets[name]
+                    chunk, used = run(server, url, k, chunk_s)
+                    chunks[name].append(chunk)
+                    cpu[name] += used
+            for name in targets:
+                result.setdefault(name, {})[str(k)] = summarize(chunks[name], cpu[name])
+        return result
 
     servers: list[Server] = []
     out: dict[str, Any] = {"load_tool": "wrk" if have_wrk else "python", "targets": {}}
+    base_workers, *other_workers = feast_workers
     try:
-        say("starting the Jupyter server (Griffin) and feast serve "
-            f"--workers {'/'.join(map(str, feast_workers))} (together)")
+        say(f"starting the Jupyter server (Griffin) and feast serve --workers {base_workers} "
+            "(together)")
         griffin, g_url = start_griffin(home, work)
-        servers.append(griffin)
-        targets = {"griffin": (griffin, g_url)}
-        for n in feast_workers:
-            feast, f_url = start_feast(repo, home, work, n)
-            servers.append(feast)
-            targets[f"feast_{n}w"] = (feast, f_url)
-        for name, (server, _url) in targets.items():
-            out.setdefault("ready_s", {})[name] = server.wait_ready()
-        # The first request of each (lazy imports, store and registry loading), and the same
-        # answer from every server before any load.
+        feast, f_url = start_feast(repo, home, work, base_workers)
+        servers += [griffin, feast]
+        feast_name = f"feast_{base_workers}w"
+        targets = {"griffin": (griffin, g_url), feast_name: (feast, f_url)}
+        # The first request of each (lazy imports, store and registry loading) goes out as
+        # soon as that server is healthy, so the servers' start-ups overlap; then both must
+        # give the same answer before any load.
         body = {"features": refs(), "entities": {"user_id": [1, 2, users]}}
-        answers = {}
-        for name, (server, url) in targets.items():
+        answers: dict[str, Any] = {}
+
+        failures: dict[str, str] = {}
+
+        def first(name: str, server: Server, url: str) -> None:
             t0 = time.perf_counter()
-            answers[name] = server.post(url, body)
+            try:
+                answers[name] = server.post(url, body)
+            except Exception as exc:  # reported below, in the main thread
+                failures[name] = f"{type(exc).__name__}: {exc}"
             out.setdefault("first_request_s", {})[name] = time.perf_counter() - t0
-        g = answers.pop("griffin")["columns"]
-        for f in answers.values():
-            names = f["metadata"]["feature_names"]
-            values = {n: f["results"][i]["values"] for i, n in enumerate(names)}
-            if any(values[n] != g[n] for n in names):
-                raise RuntimeError("Griffin's REST answer differs from feast serve's")
+
+        threads = []
+        for name, (server, url) in targets.items():
+            out.setdefault("ready_s", {})[name] = server.wait_ready()
+            threads.append(threading.Thread(target=first, args=(name, server, url),
+                                            daemon=True))
+            threads[-1].start()
+        for thread in threads:
+            thread.join(timeout=180)
+        if set(answers) != set(targets):
+            raise RuntimeError(f"no answer to the first request: {failures or 'timed out'}")
+        g, f = answers["griffin"]["columns"], answers[feast_name]
+        names = f["metadata"]["feature_names"]
+        if any(f["results"][i]["values"] != g[n] for i, n in enumerate(names)):
+            raise RuntimeError("Griffin's REST answer differs from feast serve's")
         say("warming up both servers")
-        for name, (server, url) in targets.items():  # warm-up: pools, caches, registry
-            load(server, url, 1, min(3.0, max(1.0, seconds / 3)))
-        for k in (1, 100):
-            names_order = list(targets) if k == 1 else list(reversed(targets))
-            for name in names_order:
-                server, url = targets[name]
-                say(f"REST load: {name}, {k} entit{'y' if k == 1 else 'ies'}, {seconds:g} s")
-                out["targets"].setdefault(name, {})[str(k)] = load(server, url, k, seconds)
-                if server.proc.poll() is not None:
-                    raise RuntimeError(f"{server.name} died under load; see {server.log}")
+        for server, url in targets.values():  # warm-up: pools, caches, registry
+            load(server, url, 1, min(3, chunk_s))
+        out["targets"] = compare(targets)
+        if profile is not None:
+            out["profile"] = profile_griffin(griffin, g_url, lambda k: load(
+                griffin, g_url, k, chunk_s * rounds), seconds, profile)
+        # For information: the same feast serve resized (gunicorn TTIN/TTOU), e.g. to one
+        # worker process like Griffin's one Jupyter server process, against Griffin again.
+        for n in other_workers:
+            say(f"resizing feast serve to {n} worker(s)")
+            feast.resize(n)
+            out.setdefault("resized", {})[f"feast_{n}w"] = compare(
+                {"griffin": (griffin, g_url), f"feast_{n}w": (feast, f_url)})
     finally:
+        t0 = time.perf_counter()
+        for server in servers:
+            server.terminate()
         for server in servers:
             server.stop()
+        say(f"stopped the servers in {time.perf_counter() - t0:.1f} s")
     return out
+
+
+# Where Griffin's server spends its time -----------------------------------------------------
+def profile_griffin(server: Server, url: str, load: Callable[[int], dict[str, Any]],
+                    seconds: float, out_dir: Path) -> dict[str, Any]:
+    """Extra load runs with py-spy sampling the GIL holder of the Jupyter server.
+
+    A single Python server process is bound by its GIL, so "which code holds the GIL" is where
+    its throughput goes. Writes py-spy's raw (collapsed) stacks and returns the top frames.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spy = BIN / "py-spy" if (BIN / "py-spy").exists() else shutil.which("py-spy")
+    if spy is None:
+        return {"error": "py-spy not found"}
+    result: dict[str, Any] = {}
+    for k in (1, 100):
+        raw = out_dir / f"griffin-online-{k}.txt"
+        say(f"profiling the Griffin server (py-spy --gil), {k} entit{'y' if k == 1 else 'ies'}")
+        proc = subprocess.Popen([str(spy), "record", "--pid", str(server.proc.pid), "--gil",
+                                 "--nonblocking", "--rate", "250", "--format", "raw",
+                                 "--duration", str(max(1, round(seconds))), "-o", str(raw)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.5)
+            stats = load(k)
+            proc.wait(timeout=seconds + 60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        result[str(k)] = {"raw": str(raw), "rps_while_sampled": stats["rps"],
+                          "top_inclusive": top_frames(raw) if raw.is_file() else []}
+    return result
+
+
+def top_frames(raw: Path, limit: int = 30) -> list[tuple[str, float]]:
+    """Share of samples in which each function is on the stack (py-spy raw format)."""
+    import re
+
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        seen = set()
+        for frame in stack.split(";"):
+            m = re.match(r"(.*) \((.*):\d+\)$", frame)
+            name = f"{m.group(1)} ({m.group(2).split('site-packages/')[-1]})" if m else frame
+            if name not in seen:
+                seen.add(name)
+                inclusive[name] = inclusive.get(name, 0) + n
+    plumbing = ("(threading.py)", "(asyncio/base_events.py)", "(asyncio/events.py)",
+                "(concurrent/futures/thread.py)", "(traitlets/", "(jupyter_core/application.py)",
+                "(jupyter_server/serverapp.py)", "(tornado/platform/asyncio.py)", "<module>")
+    ranked = sorted(((name, n) for name, n in inclusive.items()
+                     if not any(p in name for p in plumbing)), key=lambda kv: -kv[1])[:limit]
+    return [(name, round(100 * n / max(1, total), 1)) for name, n in ranked]
 
 
 # Report ------------------------------------------------------------------------------------
@@ -474,8 +679,10 @@ def table(res: dict[str, Any]) -> str:
         rows.append((what, format(g, fmt), format(f, fmt), f"{ratio:.2f}", mark))
 
     b = res["build"]
-    add(f"materialize {b['rows']:,} rows (s)", b["griffin_materialize_s"],
-        b["feast_materialize_s"], ".2f", "info")
+    add(f"materialize {b['rows']:,} rows (s), separate views", b["griffin_materialize_s"],
+        b["feast_materialize_s"], ".2f")
+    add("  same, Griffin's run vs the Feast call inside it", b["griffin_materialize_s"],
+        b["griffin_materialize_feast_part_s"], ".2f")
     for k, r in res["online"].items():
         label = "1 entity" if k == "1" else f"{k} entities"
         for q in ("p50", "p99"):
@@ -492,9 +699,12 @@ def table(res: dict[str, Any]) -> str:
             add(f"REST {label}, p50 (ms)", g_t[k]["p50_ms"], f_t[k]["p50_ms"], ".1f")
             add(f"REST {label}, p99 (ms)", g_t[k]["p99_ms"], f_t[k]["p99_ms"], ".1f",
                 "<= 1.0", limit=1.0)
+            add(f"REST {label}, server CPU per request (ms)",
+                g_t[k]["server_cpu_ms_per_request"], f_t[k]["server_cpu_ms_per_request"], ".2f")
     h = res["historical"]
     add(f"historical, {h['entity_rows']:,} entity rows, median (s)", h["griffin"]["median_s"],
         h["feast"]["median_s"], ".3f", f"<= {HISTORICAL_GOAL:.2f}", limit=HISTORICAL_GOAL)
+    add("historical, fastest run (s)", h["griffin"]["min_s"], h["feast"]["min_s"], ".3f")
     rows.append((f"historical, rows returned (of {h['entity_rows']:,})",
                  f"{h['griffin']['rows']:,}", f"{h['feast']['rows']:,}", "", ""))
     head = ("measure", "griffin", "feast", "ratio", "goal")
@@ -503,23 +713,37 @@ def table(res: dict[str, Any]) -> str:
                        for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
              for r in [head, *rows]]
     lines.insert(1, "-" * len(lines[0]))
-    notes = [f"griffin/feast ratio; times: lower is better, req/s: higher is better"]
+    notes = ["ratio = griffin / feast; times: lower is better, req/s: higher is better"]
     sdk = res["online"]
     notes.append("SDK in-process client.features.online (DataFrame) p50: " + ", ".join(
         f"{k} entit{'y' if k == '1' else 'ies'} {v['sdk']['p50_ms']:.3f} ms"
         for k, v in sdk.items()))
     if rest:
-        for name, t in rest["targets"].items():
-            if name not in ("griffin", feast_name):
-                notes.append(f"{name}: " + ", ".join(
-                    f"{k} entit{'y' if k == '1' else 'ies'} {v['rps']:.0f} req/s "
-                    f"p99 {v['p99_ms']:.1f} ms" for k, v in t.items()))
-        errs = {n: sum(v["errors"] for v in t.values()) for n, t in rest["targets"].items()}
+        for name, pair in rest.get("resized", {}).items():
+            notes.append(f"vs {name} (same feast serve resized; Griffin measured again, "
+                         "alternating): " + "; ".join(
+                f"{k} entit{'y' if k == '1' else 'ies'} griffin {pair['griffin'][k]['rps']:.0f}"
+                f" vs {pair[name][k]['rps']:.0f} req/s "
+                f"({pair['griffin'][k]['rps'] / pair[name][k]['rps']:.2f}x), p99 "
+                f"{pair['griffin'][k]['p99_ms']:.0f} vs {pair[name][k]['p99_ms']:.0f} ms, CPU/req "
+                f"{pair['griffin'][k]['server_cpu_ms_per_request']:.2f} vs "
+                f"{pair[name][k]['server_cpu_ms_per_request']:.2f} ms" for k in ("1", "100")))
+        notes.append("server CPU used under load (cores): " + "; ".join(
+            f"{n} " + "/".join(f"{v['server_cpu_cores']:.2f}" for v in t.values())
+            for n, t in rest["targets"].items()) + " (1/100 entities)")
+        everything = [rest["targets"], *rest.get("resized", {}).values()]
+        errs: dict[str, int] = {}
+        for group in everything:
+            for n, t in group.items():
+                errs[n] = errs.get(n, 0) + sum(v["errors"] for v in t.values())
         notes.append("REST errors/non-2xx: " + ", ".join(f"{n} {e}" for n, e in errs.items())
                      + "; healthy after start (started together): " + ", ".join(
                          f"{n} {v:.1f} s" for n, v in rest["ready_s"].items())
                      + "; first request: " + ", ".join(
                          f"{n} {v * 1e3:.0f} ms" for n, v in rest["first_request_s"].items()))
+    notes.append("load average (1/5/15 min) at start " + "/".join(
+        f"{x:.1f}" for x in res["loadavg_start"]) + ", at end " + "/".join(
+        f"{x:.1f}" for x in res["loadavg_end"]))
     return "\n".join(lines + [""] + notes)
 
 
@@ -528,16 +752,31 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--calls", type=int, default=500,
                         help="measured in-process online calls per side and entity count")
-    parser.add_argument("--seconds", type=float, default=15.0, help="each REST load run")
-    parser.add_argument("--historical-runs", type=int, default=3)
-    parser.add_argument("--feast-workers", type=int, nargs="+", default=[2],
-                        help="feast serve worker counts to load (the first is the baseline)")
+    parser.add_argument("--seconds", type=float, default=15.0,
+                        help="REST load per server and entity count")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="split each REST load into this many runs, alternating servers")
+    parser.add_argument("--historical-runs", type=int, default=7)
+    parser.add_argument("--feast-workers", type=int, nargs="+", default=None,
+                        help="feast serve worker counts; the first is the baseline, the "
+                        "others (the same server resized) are compared with Griffin again for "
+                        "information; default: 2 1, or just 2 when --seconds < 10")
     parser.add_argument("--no-rest", action="store_true", help="skip the server comparison")
+    parser.add_argument("--load-tool", choices=("auto", "wrk", "python"), default="auto",
+                        help="auto: wrk when installed (apt-get install wrk), else a Python "
+                        "asyncio/httpx load generator (which competes for the same 2 cores)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="after the REST runs, sample the Griffin server with py-spy "
+                        "during two extra load runs; raw stacks go to DIR")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the scratch GRIFFIN_HOME, data and server logs here")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.feast_workers is None:
+        args.feast_workers = [2, 1] if args.seconds >= 10 else [2]
+    # A terminated benchmark still stops its servers (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="griffin-bench-fs-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -549,6 +788,15 @@ def main() -> None:
         "seconds": args.seconds, "cpus": os.cpu_count(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        git = ["git", "-C", str(Path(__file__).resolve().parent.parent)]
+        results["commit"] = subprocess.run([*git, "rev-parse", "--short", "HEAD"],
+                                           capture_output=True, text=True,
+                                           check=True).stdout.strip()
+        results["griffin_lab_modified"] = bool(subprocess.run(
+            [*git, "status", "--porcelain", "griffin_lab"], capture_output=True, text=True,
+            check=True).stdout.strip())
+    results["loadavg_start"] = os.getloadavg()
     platform = None
     t_start = time.perf_counter()
     try:
@@ -564,20 +812,29 @@ def main() -> None:
         results["historical"] = bench_historical(platform, entities, args.historical_runs)
         if not args.no_rest:
             results["rest"] = bench_rest(platform, home, work, args.users, args.seconds,
-                                         args.seed, args.feast_workers)
+                                         args.seed, args.feast_workers, args.profile,
+                                         args.load_tool, args.rounds)
     finally:
         if platform is not None:
             platform.close()
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     results["total_s"] = time.perf_counter() - t_start
+    results["loadavg_end"] = os.getloadavg()
     if args.json:
         print(json.dumps(results, indent=2, default=str))
         return
     print(f"Feature store: {args.users:,} users x {FEATURES} float features, Feast "
-          f"{results['feast_version']}, SQLite online store, {os.cpu_count()} CPUs, "
+          f"{results['feast_version']}, SQLite online store, {os.cpu_count()} CPUs, commit "
+          f"{results.get('commit', '?')}"
+          f"{' (griffin_lab modified)' if results.get('griffin_lab_modified') else ''}, "
           f"{results['total_s']:.0f} s total")
     print(table(results))
+    for k, prof in results.get("rest", {}).get("profile", {}).items():
+        print(f"\nGriffin server, {k} entit{'y' if k == '1' else 'ies'} per request: share of "
+              f"GIL-holding samples per function (py-spy, {prof['raw']})")
+        for name, share in prof["top_inclusive"]:
+            print(f"{share:6.1f}%  {name}")
 
 
 if __name__ == "__main__":

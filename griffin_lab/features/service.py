@@ -78,6 +78,8 @@ class FeatureStoreService:
         self.db = db
         self.repo = FeastRepo(settings.resolved_feast_repo_path, settings.online_store_url)
         self._index: tuple[float, dict[str, Any]] | None = None
+        # Resolved feature requests (the hot path of online reads), valid with _index.
+        self._resolved: dict[tuple[Any, ...], tuple[Any, set[str], dict[str, list[str]]]] = {}
 
     # Catalogue ------------------------------------------------------------------------
     def _views(self) -> dict[str, Any]:
@@ -88,10 +90,12 @@ class FeatureStoreService:
                 return {}
             views = self.repo.store.list_feature_views(allow_cache=True)
             self._index = (now, {v.name: v for v in views})
+            self._resolved = {}
         return self._index[1]
 
     def _forget(self) -> None:
         self._index = None
+        self._resolved = {}
 
     def view(self, name: str) -> Any:
         views = self._views()
@@ -450,9 +454,22 @@ class FeatureStoreService:
         return MaterializeResult(views=results)
 
     # Retrieval ------------------------------------------------------------------------
-    def _resolve(self, features: list[str] | None, service: str | None) -> tuple[Any, set[str]]:
-        """Features for Feast, and the join keys they need; unknown names are named."""
+    def _resolve(self, features: list[str] | None, service: str | None
+                 ) -> tuple[Any, set[str], dict[str, list[str]]]:
+        """Features for Feast, the join keys they need and the refs by view (memoized)."""
+        key = (tuple(features) if features is not None else None, service)
         views = self._views()
+        hit = self._resolved.get(key)
+        if hit is None:
+            wanted, keys = self._resolve_uncached(features, service, views)
+            hit = (wanted, keys, self._refs_by_view(wanted))
+            if len(self._resolved) < 1024:
+                self._resolved[key] = hit
+        return hit
+
+    def _resolve_uncached(self, features: list[str] | None, service: str | None,
+                          views: dict[str, Any]) -> tuple[Any, set[str]]:
+        """Unknown names are named, with near matches."""
         if service is not None:
             try:
                 fs = self.repo.store.get_feature_service(service, allow_cache=True)
@@ -495,7 +512,7 @@ class FeatureStoreService:
                feature_service: str | None = None, full_feature_names: bool = False
                ) -> dict[str, list[Any]]:
         """Latest feature values for the given entity keys, as columns."""
-        wanted, keys = self._resolve(features, feature_service)
+        wanted, keys, by_view = self._resolve(features, feature_service)
         self._check_keys(set(entities), keys)
         with _name_collisions():
             response = self.repo.store.get_online_features(
@@ -503,7 +520,7 @@ class FeatureStoreService:
         columns = response.to_dict()
         # A stable order: the entity keys as given, then the features as asked.
         order = list(entities)
-        for view, refs in self._refs_by_view(wanted).items():
+        for view, refs in by_view.items():
             order += [f"{view}__{r.split(':', 1)[1]}" if full_feature_names
                       else r.split(":", 1)[1] for r in refs]
         order += [c for c in columns if c not in order]
@@ -520,7 +537,7 @@ class FeatureStoreService:
         """
         import pandas as pd
 
-        wanted, keys = self._resolve(features, feature_service)
+        wanted, keys, by_view = self._resolve(features, feature_service)
         if "event_timestamp" not in entity_df.columns:
             raise InvalidInput("The entity rows need an event_timestamp column",
                                field="entity_rows")
@@ -539,7 +556,7 @@ class FeatureStoreService:
         frame["event_timestamp"] = frame["event_timestamp"].astype("datetime64[ns, UTC]")
         out = frame
         added: list[str] = []
-        for view_name, refs in self._refs_by_view(wanted).items():
+        for view_name, refs in by_view.items():
             on = [*views[view_name].join_keys, "event_timestamp"]
             distinct = frame[on].drop_duplicates()
             with _name_collisions():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode
 
@@ -38,7 +40,18 @@ class GriffinExtension(ExtensionApp):
             self.log.error("Griffin Lab could not start its platform: %s", holder.error.message)
         else:
             self.log.info("Griffin Lab %s ready", __version__)
+            threading.Thread(target=self._warm_up, args=(holder,), name="griffin-warm-up",
+                             daemon=True).start()
         self.settings.update({"griffin": holder})
+
+    def _warm_up(self, holder: PlatformHolder) -> None:
+        """Import Feast and load the registry now, not in the first feature request."""
+        try:
+            platform = holder.get()
+            if platform.features.repo.exists():
+                platform.features.search()
+        except Exception:  # a broken repo is reported by the requests that need it
+            self.log.debug("Griffin warm-up failed", exc_info=True)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(build_handlers(all_operations()))
