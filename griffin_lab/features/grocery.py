@@ -160,8 +160,7 @@ def seed_features(platform: Platform, data_dir: Path) -> dict[str, Any]:
     from ..demo.grocery import load
 
     service = platform.features
-    existing = set(service.search().model_dump()["views"] and
-                   [v["name"] for v in service.search().model_dump()["views"]])
+    existing = {v.name for v in service.search().views}
     missing = [s for s in SPECS if s["name"] not in existing]
     added = []
     if missing:

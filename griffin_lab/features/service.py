@@ -268,7 +268,7 @@ class FeatureStoreService:
         ts = df[spec.timestamp]
         if not pd.api.types.is_datetime64_any_dtype(ts):
             try:
-                df[spec.timestamp] = pd.to_datetime(ts, utc=True)
+                df[spec.timestamp] = pd.to_datetime(ts, utc=True, format="mixed")
             except (ValueError, TypeError) as exc:
                 raise InvalidInput(f"Timestamp column {spec.timestamp!r} does not hold times: "
                                    f"{exc}", field="timestamp") from exc
