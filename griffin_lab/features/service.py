@@ -298,7 +298,7 @@ class FeatureStoreService:
         if not features:
             raise InvalidInput("The source has no feature columns", field="features")
         existing = {e.join_key: e for e in self.repo.entity_defs()} if self.repo.exists() \
-            and self._views() is not None else {}
+            else {}
         entities: list[EntityDef] = list(existing.values())
         view_entities = []
         for key in spec.entities:
