@@ -20,7 +20,13 @@ import {
   uploadFile,
   ValidationReport
 } from './api';
-import { ErrorBox, formatValue, IShownError, toShownError } from './common';
+import {
+  BackToList,
+  ErrorBox,
+  formatValue,
+  IShownError,
+  toShownError
+} from './common';
 import { formatRule, ReportView } from './reports';
 
 const DTYPES = ['int64', 'float64', 'string', 'bool', 'timestamp'] as const;
@@ -424,16 +430,7 @@ export function AddSourceForm(props: {
 
   return (
     <div className="griffin-add-source" data-griffin-view="add-source">
-      <div className="griffin-detail-nav">
-        <button
-          type="button"
-          className="griffin-link-button"
-          data-griffin-action="back"
-          onClick={onCancel}
-        >
-          <span aria-hidden="true">←</span> All features
-        </button>
-      </div>
+      <BackToList onClick={onCancel} />
       <h3 className="griffin-detail-title" tabIndex={-1} ref={heading}>
         Add a feature source
       </h3>

@@ -270,3 +270,19 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return debounced;
 }
+
+/** The way back from a detail view or form to the list of feature views. */
+export function BackToList(props: { onClick: () => void }): JSX.Element {
+  return (
+    <div className="griffin-detail-nav">
+      <button
+        type="button"
+        className="griffin-link-button"
+        data-griffin-action="back"
+        onClick={props.onClick}
+      >
+        <span aria-hidden="true">←</span> All features
+      </button>
+    </div>
+  );
+}

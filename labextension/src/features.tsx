@@ -25,6 +25,7 @@ import {
 import { AddSourceForm } from './addsource';
 import { HistogramChart } from './charts';
 import {
+  BackToList,
   ErrorBox,
   formatNumber,
   formatPercent,
@@ -649,16 +650,7 @@ function FeatureViewPage(props: {
       data-feature-view={name}
       aria-busy={detail.loading}
     >
-      <div className="griffin-detail-nav">
-        <button
-          type="button"
-          className="griffin-link-button"
-          data-griffin-action="back"
-          onClick={onBack}
-        >
-          <span aria-hidden="true">←</span> All features
-        </button>
-      </div>
+      <BackToList onClick={onBack} />
       <div className="griffin-detail-head">
         <h3 className="griffin-detail-title" tabIndex={-1} ref={heading}>
           {name}
