@@ -27,16 +27,11 @@ from ..features.schemas import (
     ViewStats,
 )
 from ..features.spec import SourceSpec
+from .client import _build
 from .transport import InProcessTransport, Transport
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _build(model: Any, **values: Any) -> Any:
-    from .client import _build as build
-
-    return build(model, **values)
 
 
 def _entity_columns(entities: Any) -> dict[str, list[Any]]:
