@@ -112,8 +112,7 @@ class FeatureStoreService:
         store = self.repo.store
         views = catalog.search(list(self._views().values()), store.list_entities(allow_cache=True),
                                query)
-        services = [catalog.service_info(s)
-                    for s in store.list_feature_services()]
+        services = self.services()
         if query.q:
             text = query.q.lower()
             services = [s for s in services if text in s.name.lower()
