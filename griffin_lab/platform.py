@@ -11,8 +11,10 @@ from typing import Any
 
 from .db import Database
 from .features.service import FeatureStoreService
+from .registry.service import RegistryService
 from .settings import Settings
 from .system.service import SystemService
+from .training.service import TrainingService
 
 
 def default_actor() -> str:
@@ -30,6 +32,8 @@ class Platform:
         self.db = db
         self.system = SystemService(settings, db)
         self.features = FeatureStoreService(settings, db)
+        self.registry = RegistryService(db)
+        self.training = TrainingService(settings, db, self.features, self.system)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Platform:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidInput
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
@@ -34,7 +34,28 @@ def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
     return None if line is None else line + 1
 
 
-def load_yaml(source: str | Path, model: type[M], *, what: str = "spec") -> M:
+def error_location(exc: ValidationError, data: Any) -> tuple[str, tuple[Any, ...], str]:
+    """The first error as (dotted field, location in the input, message).
+
+    Discriminated unions put the chosen tag in front of the location (``lightgbm.params``);
+    it is not a key of the input, so it is dropped. A bad tag names the discriminator.
+    """
+    first = exc.errors()[0]
+    loc = tuple(first["loc"])
+    if loc and isinstance(data, dict) and isinstance(loc[0], str) and loc[0] not in data:
+        loc = loc[1:]
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = (*loc, str(first.get("ctx", {}).get("discriminator", "")).strip("'"))
+    return ".".join(str(p) for p in loc), loc, first["msg"]
+
+
+def validate_data(data: Any, model: Any) -> Any:
+    """Validate ``data`` as ``model`` (a pydantic model or any annotated type)."""
+    validator = getattr(model, "model_validate", None)
+    return validator(data) if validator is not None else TypeAdapter(model).validate_python(data)
+
+
+def load_yaml(source: str | Path, model: type[M] | Any, *, what: str = "spec") -> M:
     """Parse YAML text or a file and validate it as ``model``."""
     import yaml
 
@@ -56,11 +77,10 @@ def load_yaml(source: str | Path, model: type[M], *, what: str = "spec") -> M:
     if not isinstance(data, dict):
         raise InvalidInput(f"{name} must be a YAML mapping of fields")
     try:
-        return model.model_validate(data)
+        return validate_data(data, model)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        line = _line_of(root, tuple(first["loc"]))
+        field, loc, msg = error_location(exc, data)
+        line = _line_of(root, loc)
         where = f" (line {line})" if line else ""
-        raise InvalidInput(f"{name}: field {field!r}{where}: {first['msg']}", field=field,
+        raise InvalidInput(f"{name}: field {field!r}{where}: {msg}", field=field,
                            line=line) from exc

@@ -1,0 +1,347 @@
+"""The training platform's operations: submit, follow, cancel and finish jobs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+
+from ..db import Database
+from ..db.base import utcnow
+from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
+from ..settings import Settings
+from .ray_jobs import RayJobs, recorded_head
+from .schemas import (
+    JobDetail,
+    JobInfo,
+    JobLogs,
+    JobsPage,
+    JobsQuery,
+    MetricPoint,
+    MetricsPage,
+    TrialInfo,
+)
+from .spec import JobSpec, LightGBMJob, TensorFlowJob
+from .tables import TERMINAL, TrainingJobRow, TrainingMetricRow, TrainingTrialRow
+
+if TYPE_CHECKING:
+    from ..features.service import FeatureStoreService
+    from ..system.service import SystemService
+
+LOG_TAIL_LINES = 60
+# Ray's own chatter that says nothing about the job
+_NOISE = re.compile(r"(INFO (worker|job_manager|usage_lib|packaging)\.py|"
+                    r"Runtime env is setting up|Using address|Connecting to existing Ray cluster|"
+                    r"View the dashboard at)")
+
+
+def validate_spec(data: Any) -> LightGBMJob | TensorFlowJob:
+    """A job spec from a dict, YAML text or a .yaml path (errors name the field and line)."""
+    from pydantic import ValidationError
+
+    from ..specs import error_location, load_yaml, validate_data
+
+    if isinstance(data, LightGBMJob | TensorFlowJob):
+        return data
+    if isinstance(data, str | Path):
+        return load_yaml(data, JobSpec, what="training spec")
+    if not isinstance(data, dict):
+        raise InvalidInput("a training spec is a dict, YAML text or the path of a .yaml file")
+    try:
+        return validate_data(data, JobSpec)
+    except ValidationError as exc:
+        field, _, msg = error_location(exc, data)
+        raise InvalidInput(f"training spec: field {field!r}: {msg}", field=field) from exc
+
+
+def _duration(row: TrainingJobRow) -> float | None:
+    if row.started_at is None:
+        return None
+    end = row.finished_at or utcnow()
+    return max(0.0, (end - row.started_at).total_seconds())
+
+
+def job_info(row: TrainingJobRow) -> JobInfo:
+    return JobInfo(id=row.id, name=row.name, runtime=row.runtime, status=row.status,
+                   owner=row.owner, created_at=row.created_at, started_at=row.started_at,
+                   finished_at=row.finished_at, duration_s=_duration(row),
+                   progress=row.progress, message=row.message, model_name=row.model_name,
+                   model_version=row.model_version, parent_id=row.parent_id)
+
+
+def finish_job(job_id: str) -> None:
+    """Register the model (if asked) and mark the job succeeded, in one transaction."""
+    from ..features.tables import FeatureUsageRow
+    from ..registry.service import register_version
+    from .artifacts import ArtifactDir
+    from .metrics import database
+    from .runtimes import runtime
+
+    with database().session(write=True) as session:
+        row = session.get(TrainingJobRow, job_id, with_for_update=True)
+        if row is None or row.status != "running":
+            return  # cancelled (or reconciled) meanwhile: nothing is registered
+        out = ArtifactDir(row.artifact_uri)
+        results = out.read_json("metrics.json")
+        final = results["final"]
+        spec = validate_spec(row.spec)
+        row.metrics = final
+        if spec.register_as:
+            lineage = {
+                "training_job": row.id, "spec": row.spec, "feature_refs": row.feature_refs,
+                "data_fingerprint": row.data.get("fingerprint"), "data_uri": row.data.get("uri"),
+                "rows": row.data.get("rows"), "task": row.data.get("task"),
+                "tuning": results.get("tuning"),
+            }
+            version = register_version(
+                session, name=spec.register_as, framework=runtime(spec.runtime).FRAMEWORK,
+                artifact_uri=out.url("model"), actor=row.owner,
+                signature=out.read_json("signature.json"), metrics=final,
+                params=(results.get("tuning") or {}).get("best_params") or row.spec["params"],
+                lineage=lineage, description=spec.description, owner=spec.owner)
+            row.model_name, row.model_version = spec.register_as, version
+            for ref in row.feature_refs:
+                session.add(FeatureUsageRow(feature_view=ref.split(":")[0], feature_ref=ref,
+                                            used_by_kind="model_version",
+                                            used_by_id=f"{spec.register_as}:{version}"))
+        row.status, row.finished_at, row.progress = "succeeded", utcnow(), 1.0
+        row.message = (f"registered {row.model_name} v{row.model_version}" if row.model_name
+                       else "succeeded")
+
+
+class TrainingService:
+    def __init__(self, settings: Settings, db: Database, features: FeatureStoreService,
+                 system: SystemService) -> None:
+        self.settings, self.db, self.features, self.system = settings, db, features, system
+        self.ray = RayJobs(settings.home, settings.ray_address)
+
+    # submission ----------------------------------------------------------------------------
+    def submit(self, spec: Any, actor: str, parent_id: str | None = None) -> JobDetail:
+        """Check everything, then submit a Ray job. Nothing runs if any check fails."""
+        from .artifacts import ArtifactDir
+        from .data import prepare
+        from .runtimes import runtime
+
+        spec = validate_spec(spec)
+        if parent_id is not None:
+            self._row(parent_id)
+        rt = runtime(spec.runtime)
+        self._check_tuning(spec, rt)
+        job_id = f"{spec.name[:27]}-{secrets.token_hex(4)}"
+        job_dir = f"{self.settings.resolved_artifact_root.rstrip('/')}/jobs/{job_id}"
+        out = ArtifactDir(job_dir)
+        try:
+            data = prepare(spec, job_dir, self.features)
+            rt.check(spec, data)
+            self._check_resources(spec)
+        except BaseException:
+            if out.fs.exists(out.path):
+                out.fs.rm(out.path, recursive=True)
+            raise
+        doc = spec.model_dump(mode="json")
+        out.write_text("spec.yaml", _yaml(doc))
+        with self.db.session(write=True) as session:
+            session.add(TrainingJobRow(
+                id=job_id, name=spec.name, runtime=spec.runtime, status="pending",
+                owner=spec.owner or actor, spec=doc, parent_id=parent_id,
+                ray_address=self.ray.configured_address or "embedded", artifact_uri=job_dir,
+                data=data.to_dict(), feature_refs=data.feature_refs, progress=0.0,
+                message="submitting", workers=[], metrics={}))
+        if data.feature_refs:
+            self.features.record_usage(data.feature_refs, "training_job", job_id)
+        try:
+            ray_job_id = self.ray.submit(
+                f"{shlex.quote(sys.executable)} -m griffin_lab.training.entry {job_id}",
+                submission_id=f"griffin-{job_id}", env_vars=self._job_env())
+        except BaseException as exc:
+            self._set(job_id, status="failed", finished_at=utcnow(), message="not submitted",
+                      error=f"Ray did not accept the job: {exc}")
+            raise
+        self._set(job_id, ray_job_id=ray_job_id, message="queued on Ray")
+        self.system.record(actor, "training.submitted", subject=job_id,
+                           detail={"name": spec.name, "runtime": spec.runtime,
+                                   "parent_id": parent_id})
+        return self.get(job_id)
+
+    def _job_env(self) -> dict[str, str]:
+        s = self.settings
+        env = {"GRIFFIN_HOME": str(s.home), "GRIFFIN_DATABASE_URL": s.resolved_database_url,
+               "GRIFFIN_ARTIFACT_ROOT": s.resolved_artifact_root,
+               "GRIFFIN_FEAST_REPO_PATH": str(s.resolved_feast_repo_path),
+               "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+               "PYTHONUNBUFFERED": "1", "RAY_DEDUP_LOGS": "1"}
+        return env
+
+    def _check_tuning(self, spec: Any, rt: Any) -> None:
+        if spec.tune is None:
+            return
+        known = set(rt.params(spec))
+        for name in spec.tune.search_space:
+            if name not in known:
+                raise InvalidInput(f"tune.search_space names {name!r}, which is not a "
+                                   f"{spec.runtime} parameter (known: {', '.join(sorted(known))})",
+                                   field=f"tune.search_space.{name}")
+
+    def _check_resources(self, spec: Any) -> None:
+        s = spec.scaling
+        have = self.ray.resources()
+        per_worker = s.cpus_per_worker
+        if s.use_gpu and have["GPU"] < s.num_workers:
+            raise InvalidInput(f"scaling asks for {s.num_workers} GPU worker(s); the Ray "
+                               f"cluster has {have['GPU']:g} GPU(s)", field="scaling.use_gpu")
+        if per_worker > have["node_CPU"]:
+            raise InvalidInput(f"scaling asks for {per_worker:g} CPUs per worker; the largest "
+                               f"Ray node has {have['node_CPU']:g}",
+                               field="scaling.cpus_per_worker")
+        if s.num_workers * per_worker > have["CPU"]:
+            raise InvalidInput(f"scaling asks for {s.num_workers} workers x {per_worker:g} "
+                               f"CPUs = {s.num_workers * per_worker:g} CPUs; the Ray cluster "
+                               f"has {have['CPU']:g}", field="scaling.num_workers")
+
+    # reading -------------------------------------------------------------------------------
+    def _row(self, job_id: str) -> TrainingJobRow:
+        with self.db.session() as session:
+            row = session.get(TrainingJobRow, job_id)
+            if row is None:
+                raise NotFound(f"No training job {job_id!r}", field="job_id")
+            session.expunge(row)
+        return row
+
+    def _set(self, job_id: str, *, only_active: bool = False, **values: Any) -> bool:
+        with self.db.session(write=True) as session:
+            stmt = update(TrainingJobRow).where(TrainingJobRow.id == job_id)
+            if only_active:
+                stmt = stmt.where(TrainingJobRow.status.not_in(TERMINAL))
+            return session.execute(stmt.values(**values)).rowcount > 0
+
+    def _reconcile(self, row: TrainingJobRow) -> TrainingJobRow:
+        """Make a job's row agree with Ray: no job stays running after its Ray job ended."""
+        if row.ray_job_id is None:
+            return row
+        if row.status in TERMINAL:
+            if row.log_tail is None and row.status != "succeeded":
+                tail = self._log_tail(row)
+                if tail is not None:
+                    self._set(row.id, log_tail=tail)
+                    row.log_tail = tail
+            return row
+        try:
+            ray_status = self._ray_status(row)
+        except EngineUnavailable:
+            return row  # a remote cluster that does not answer now: nothing is known
+        if ray_status in (None, "succeeded", "failed", "cancelled"):
+            values: dict[str, Any] = {"finished_at": utcnow(), "log_tail": self._log_tail(row)}
+            if ray_status == "cancelled":
+                values.update(status="cancelled", message="stopped on Ray")
+            else:
+                values.update(status="failed", message="failed", error=row.error or (
+                    "the Ray cluster no longer knows this job (was it restarted?)"
+                    if ray_status is None else self._ray_message(row, ray_status)))
+            self._set(row.id, only_active=True, **values)
+            return self._row(row.id)
+        return row
+
+    def _ray_status(self, row: TrainingJobRow) -> str | None:
+        if self.ray.embedded and recorded_head(self.settings.home) is None:
+            return None
+        try:
+            return self.ray.status(row.ray_job_id or "")
+        except EngineUnavailable:
+            if self.ray.embedded:
+                return None  # the embedded head is gone, and its jobs with it
+            raise
+
+    def _ray_message(self, row: TrainingJobRow, ray_status: str) -> str:
+        if ray_status == "succeeded":
+            return "the job's process ended without recording a result"
+        try:
+            info = self.ray.client(start=False).get_job_info(row.ray_job_id)
+            return f"the Ray job failed: {info.message}"
+        except Exception:
+            return "the Ray job failed"
+
+    def _log_tail(self, row: TrainingJobRow) -> str | None:
+        try:
+            text = self.ray.logs(row.ray_job_id or "")
+        except EngineUnavailable:
+            return None
+        lines = [ln for ln in text.splitlines() if not _NOISE.search(ln)]
+        return "\n".join(lines[-LOG_TAIL_LINES:])
+
+    def get(self, job_id: str) -> JobDetail:
+        row = self._reconcile(self._row(job_id))
+        with self.db.session() as session:
+            trials = session.execute(select(TrainingTrialRow).where(
+                TrainingTrialRow.job_id == job_id).order_by(TrainingTrialRow.id)).scalars().all()
+            trial_infos = [TrialInfo(trial=t.trial, params=t.params, metrics=t.metrics,
+                                     status=t.status, best=t.best) for t in trials]
+        return JobDetail(**job_info(row).model_dump(), spec=row.spec, spec_yaml=_yaml(row.spec),
+                         ray_address=row.ray_address, ray_job_id=row.ray_job_id,
+                         artifact_uri=row.artifact_uri, data=row.data,
+                         feature_refs=row.feature_refs, workers=row.workers,
+                         metrics=row.metrics, error=row.error, log_tail=row.log_tail,
+                         trials=trial_infos)
+
+    def list(self, query: JobsQuery) -> JobsPage:
+        with self.db.session() as session:
+            stmt = select(TrainingJobRow)
+            if query.status is not None:
+                stmt = stmt.where(TrainingJobRow.status == query.status)
+            if query.name is not None:
+                stmt = stmt.where(TrainingJobRow.name == query.name)
+            total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+            rows = session.execute(stmt.order_by(TrainingJobRow.created_at.desc())
+                                   .limit(query.limit).offset(query.offset)).scalars().all()
+            for row in rows:
+                session.expunge(row)
+        rows = [self._reconcile(r) if r.status not in TERMINAL else r for r in rows]
+        return JobsPage(jobs=[job_info(r) for r in rows], total=int(total or 0))
+
+    def metrics(self, job_id: str, after: int = 0, limit: int = 20_000) -> MetricsPage:
+        row = self._reconcile(self._row(job_id))
+        with self.db.session() as session:
+            points = session.execute(select(TrainingMetricRow).where(
+                TrainingMetricRow.job_id == job_id, TrainingMetricRow.id > after)
+                .order_by(TrainingMetricRow.id).limit(limit)).scalars().all()
+            out = [MetricPoint(id=p.id, trial=p.trial, step=p.step, name=p.name, value=p.value)
+                   for p in points]
+        return MetricsPage(points=out, last_id=out[-1].id if out else after, status=row.status)
+
+    def logs(self, job_id: str, tail: int = 200) -> JobLogs:
+        row = self._row(job_id)
+        text = None
+        if row.ray_job_id is not None:
+            try:
+                text = self.ray.logs(row.ray_job_id) if self._ray_known(row) else None
+            except EngineUnavailable:
+                text = None
+        lines = (text if text is not None else (row.log_tail or "")).splitlines()
+        return JobLogs(lines=lines[-tail:], total_lines=len(lines))
+
+    def _ray_known(self, row: TrainingJobRow) -> bool:
+        return not (self.ray.embedded and recorded_head(self.settings.home) is None)
+
+    def cancel(self, job_id: str, actor: str) -> JobDetail:
+        row = self._reconcile(self._row(job_id))
+        if row.status in TERMINAL:
+            raise Conflict(f"Job {job_id} already {row.status}; only pending or running jobs "
+                           "can be cancelled", field="job_id")
+        self._set(job_id, only_active=True, status="cancelled", finished_at=utcnow(),
+                  message=f"cancelled by {actor}")
+        if row.ray_job_id is not None and self._ray_known(row):
+            self.ray.stop(row.ray_job_id)
+        self.system.record(actor, "training.cancelled", subject=job_id)
+        return self.get(job_id)
+
+
+def _yaml(doc: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(doc, sort_keys=False)
+
+

@@ -1,0 +1,179 @@
+"""What a user writes: a training job spec (YAML or Python), validated before anything runs."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+JOB_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+MODEL_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,99}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSpec(_Strict):
+    """Where the training rows come from: a file, or the feature store."""
+
+    path: str | None = Field(None, description="A parquet or CSV file (local path or fsspec "
+                             "URL) holding the feature columns and the label.")
+    feature_service: str | None = Field(None, description="A feature service whose features "
+                                        "are joined point-in-time onto `entities`.")
+    features: list[str] | None = Field(None, description="Feature references (view:feature) "
+                                       "instead of a feature service.")
+    entities: str | None = Field(None, description="Parquet/CSV file with the join keys, "
+                                 "event_timestamp and the label (with a feature source).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSpec:
+        from_store = self.feature_service is not None or self.features is not None
+        if self.feature_service is not None and self.features is not None:
+            raise ValueError("give either feature_service or features, not both")
+        if (self.path is None) == (not from_store):
+            raise ValueError("give either path, or feature_service/features with entities")
+        if from_store and self.entities is None:
+            raise ValueError("a feature-store source needs `entities`: a file with the join "
+                             "keys, event_timestamp and the label")
+        if self.path is not None and self.entities is not None:
+            raise ValueError("`entities` goes with feature_service/features, not with path")
+        return self
+
+
+class SplitSpec(_Strict):
+    kind: Literal["random", "time"] = "random"
+    validation_fraction: float = Field(0.2, gt=0, lt=1)
+    seed: int = 42
+    time_column: str | None = Field(None, description="For kind=time (default "
+                                    "event_timestamp): the latest rows are the validation set.")
+
+
+class ScalingSpec(_Strict):
+    num_workers: int = Field(1, ge=1, le=1024)
+    cpus_per_worker: float = Field(1, gt=0, le=512)
+    use_gpu: bool = False
+
+
+class Domain(_Strict):
+    """One search dimension: exactly one of the four forms."""
+
+    uniform: tuple[float, float] | None = None
+    loguniform: tuple[float, float] | None = None
+    randint: tuple[int, int] | None = None
+    choice: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Domain:
+        given = [k for k in ("uniform", "loguniform", "randint", "choice")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a search dimension is exactly one of uniform: [lo, hi], "
+                             "loguniform: [lo, hi], randint: [lo, hi] or choice: [...]")
+        for k in ("uniform", "loguniform", "randint"):
+            bounds = getattr(self, k)
+            if bounds is not None and not bounds[0] < bounds[1]:
+                raise ValueError(f"{k} bounds must be [low, high] with low < high")
+        if self.loguniform is not None and self.loguniform[0] <= 0:
+            raise ValueError("loguniform bounds must be positive")
+        if self.choice is not None and not self.choice:
+            raise ValueError("choice needs at least one value")
+        return self
+
+
+class TuneSpec(_Strict):
+    search_space: dict[str, Domain] = Field(min_length=1)
+    num_trials: int = Field(4, ge=1, le=1000)
+    metric: str | None = Field(None, description="Default: valid_auc (max) for a binary "
+                               "label, the validation loss (min) otherwise.")
+    mode: Literal["min", "max"] | None = None
+    max_concurrent: int | None = Field(None, ge=1)
+
+
+class LightGBMParams(_Strict):
+    """Boosting parameters; any other LightGBM parameter goes in `extra`."""
+
+    objective: str | None = Field(None, description="Default: binary for a 0/1 label, "
+                                  "regression otherwise.")
+    num_boost_round: int = Field(100, ge=1, le=100_000)
+    learning_rate: float = Field(0.1, gt=0, le=10)
+    num_leaves: int = Field(31, ge=2, le=131_072)
+    max_depth: int = Field(-1, ge=-1)
+    min_data_in_leaf: int = Field(20, ge=0)
+    feature_fraction: float = Field(1.0, gt=0, le=1)
+    bagging_fraction: float = Field(1.0, gt=0, le=1)
+    bagging_freq: int = Field(0, ge=0)
+    lambda_l2: float = Field(0.0, ge=0)
+    metric: list[str] | None = Field(None, description="Default: binary_logloss and auc, or "
+                                     "l2 and l1 for regression.")
+    early_stopping_rounds: int | None = Field(None, ge=1)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Layer(_Strict):
+    units: int = Field(ge=1, le=65_536)
+    activation: Literal["relu", "tanh", "sigmoid", "gelu", "elu", "selu", "linear"] = "relu"
+    dropout: float = Field(0.0, ge=0, lt=1)
+
+
+class KerasParams(_Strict):
+    """A Keras MLP over the feature columns; the output layer follows from the label."""
+
+    layers: list[Layer] = Field(default_factory=lambda: [Layer(units=64), Layer(units=32)])
+    optimizer: Literal["adam", "sgd", "rmsprop", "adagrad", "adamw"] = "adam"
+    learning_rate: float = Field(1e-3, gt=0, le=10)
+    loss: str | None = Field(None, description="Default: binary_crossentropy for a 0/1 "
+                             "label, mse otherwise.")
+    epochs: int = Field(5, ge=1, le=10_000)
+    batch_size: int = Field(256, ge=1, le=1_000_000)
+
+
+class _JobBase(_Strict):
+    name: str = Field(description="Job name: lowercase letters, digits, '-', '_' or '.'.")
+    description: str = ""
+    owner: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    scaling: ScalingSpec = Field(default_factory=ScalingSpec)
+    tune: TuneSpec | None = None
+    register_as: str | None = Field(None, description="Register the trained model under "
+                                    "this name (a new version each run).")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not JOB_NAME.match(value):
+            raise ValueError(f"job name {value!r} must be lowercase letters, digits, '-', '_' "
+                             "or '.', starting with a letter or digit (at most 100)")
+        return value
+
+    @field_validator("register_as")
+    @classmethod
+    def _model_name(cls, value: str | None) -> str | None:
+        if value is not None and not MODEL_NAME.match(value):
+            raise ValueError(f"model name {value!r} must start with a lowercase letter and "
+                             "use lowercase letters, digits, '-', '_' or '.' (at most 100)")
+        return value
+
+
+class TabularJob(_JobBase):
+    data: DataSpec
+    label: str
+    feature_columns: list[str] | None = Field(None, description="Columns to train on. "
+                                              "Default: every numeric column except the "
+                                              "label, the time column and entity keys.")
+    split: SplitSpec = Field(default_factory=SplitSpec)
+
+
+class LightGBMJob(TabularJob):
+    runtime: Literal["lightgbm"]
+    params: LightGBMParams = Field(default_factory=LightGBMParams)
+
+
+class TensorFlowJob(TabularJob):
+    runtime: Literal["tensorflow"]
+    params: KerasParams = Field(default_factory=KerasParams)
+
+
+JobSpec = Annotated[LightGBMJob | TensorFlowJob, Field(discriminator="runtime")]
+RUNTIMES = ("lightgbm", "tensorflow")
