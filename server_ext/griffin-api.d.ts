@@ -243,6 +243,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered models, most recently updated first. */
+        get: operations["models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One model and its versions (metrics, lineage). */
+        get: operations["models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -286,6 +320,92 @@ export interface paths {
         };
         /** Griffin version and the health of every engine (no secrets). */
         get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/training/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Training jobs, newest first. */
+        get: operations["training_jobs"];
+        put?: never;
+        /** Check a job spec (JSON or YAML) and submit it to Ray. */
+        post: operations["training_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/training/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job: status, spec, data, workers, final metrics, error, trials. */
+        get: operations["training_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/training/jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pending or running job. */
+        post: operations["training_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/training/jobs/{job_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last lines of a job's log. */
+        get: operations["training_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/training/jobs/{job_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metric points of a job (poll with `after` for new ones). */
+        get: operations["training_metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -391,6 +511,36 @@ export interface components {
              */
             kind: "dtype";
         };
+        /**
+         * DataSpec
+         * @description Where the training rows come from: a file, or the feature store.
+         */
+        DataSpec: {
+            /**
+             * Entities
+             * @description Parquet/CSV file with the join keys, event_timestamp and the label (with a feature source).
+             * @default null
+             */
+            entities: string | null;
+            /**
+             * Feature Service
+             * @description A feature service whose features are joined point-in-time onto `entities`.
+             * @default null
+             */
+            feature_service: string | null;
+            /**
+             * Features
+             * @description Feature references (view:feature) instead of a feature service.
+             * @default null
+             */
+            features: string[] | null;
+            /**
+             * Path
+             * @description A parquet or CSV file (local path or fsspec URL) holding the feature columns and the label.
+             * @default null
+             */
+            path: string | null;
+        };
         /** DemoManifest */
         DemoManifest: {
             /**
@@ -450,6 +600,41 @@ export interface components {
              * @default null
              */
             size: string | null;
+        };
+        /**
+         * Domain
+         * @description One search dimension: exactly one of the four forms.
+         */
+        Domain: {
+            /**
+             * Choice
+             * @default null
+             */
+            choice: unknown[] | null;
+            /**
+             * Loguniform
+             * @default null
+             */
+            loguniform: [
+                number,
+                number
+            ] | null;
+            /**
+             * Randint
+             * @default null
+             */
+            randint: [
+                number,
+                number
+            ] | null;
+            /**
+             * Uniform
+             * @default null
+             */
+            uniform: [
+                number,
+                number
+            ] | null;
         };
         /**
          * EngineStatus
@@ -798,6 +983,355 @@ export interface components {
             /** Suggested Timestamp */
             suggested_timestamp: string | null;
         };
+        /** JobDetail */
+        JobDetail: {
+            /** Artifact Uri */
+            artifact_uri: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Duration S
+             * @description Running time so far, or in all.
+             * @default null
+             */
+            duration_s: number | null;
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
+            /** Feature Refs */
+            feature_refs: string[];
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Log Tail
+             * @default null
+             */
+            log_tail: string | null;
+            /**
+             * Message
+             * @default
+             */
+            message: string;
+            /**
+             * Metrics
+             * @description Final metrics (validation and train).
+             */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * Model Name
+             * @default null
+             */
+            model_name: string | null;
+            /**
+             * Model Version
+             * @default null
+             */
+            model_version: number | null;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Parent Id
+             * @default null
+             */
+            parent_id: string | null;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /** Ray Address */
+            ray_address: string;
+            /** Ray Job Id */
+            ray_job_id: string | null;
+            /** Runtime */
+            runtime: string;
+            /** Spec */
+            spec: {
+                [key: string]: unknown;
+            };
+            /** Spec Yaml */
+            spec_yaml: string;
+            /**
+             * Started At
+             * @default null
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+            /** Trials */
+            trials?: components["schemas"]["TrialInfo"][];
+            /** Workers */
+            workers: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** JobInfo */
+        JobInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Duration S
+             * @description Running time so far, or in all.
+             * @default null
+             */
+            duration_s: number | null;
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Message
+             * @default
+             */
+            message: string;
+            /**
+             * Model Name
+             * @default null
+             */
+            model_name: string | null;
+            /**
+             * Model Version
+             * @default null
+             */
+            model_version: number | null;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Parent Id
+             * @default null
+             */
+            parent_id: string | null;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /** Runtime */
+            runtime: string;
+            /**
+             * Started At
+             * @default null
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        };
+        /** JobLogs */
+        JobLogs: {
+            /** Lines */
+            lines: string[];
+            /** Total Lines */
+            total_lines: number;
+        };
+        /** JobsPage */
+        JobsPage: {
+            /** Jobs */
+            jobs: components["schemas"]["JobInfo"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * KerasParams
+         * @description A Keras MLP over the feature columns; the output layer follows from the label.
+         */
+        KerasParams: {
+            /**
+             * Batch Size
+             * @default 256
+             */
+            batch_size: number;
+            /**
+             * Epochs
+             * @default 5
+             */
+            epochs: number;
+            /** Layers */
+            layers?: components["schemas"]["Layer"][];
+            /**
+             * Learning Rate
+             * @default 0.001
+             */
+            learning_rate: number;
+            /**
+             * Loss
+             * @description Default: binary_crossentropy for a 0/1 label, mse otherwise.
+             * @default null
+             */
+            loss: string | null;
+            /**
+             * Optimizer
+             * @default adam
+             * @enum {string}
+             */
+            optimizer: "adam" | "sgd" | "rmsprop" | "adagrad" | "adamw";
+        };
+        /** Layer */
+        Layer: {
+            /**
+             * Activation
+             * @default relu
+             * @enum {string}
+             */
+            activation: "relu" | "tanh" | "sigmoid" | "gelu" | "elu" | "selu" | "linear";
+            /**
+             * Dropout
+             * @default 0
+             */
+            dropout: number;
+            /** Units */
+            units: number;
+        };
+        /** LightGBMJob */
+        LightGBMJob: {
+            data: components["schemas"]["DataSpec"];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Feature Columns
+             * @description Columns to train on. Default: every numeric column except the label, the time column and entity keys.
+             * @default null
+             */
+            feature_columns: string[] | null;
+            /** Label */
+            label: string;
+            /**
+             * Name
+             * @description Job name: lowercase letters, digits, '-', '_' or '.'.
+             */
+            name: string;
+            /**
+             * Owner
+             * @default null
+             */
+            owner: string | null;
+            params?: components["schemas"]["LightGBMParams"];
+            /**
+             * Register As
+             * @description Register the trained model under this name (a new version each run).
+             * @default null
+             */
+            register_as: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            runtime: "lightgbm";
+            scaling?: components["schemas"]["ScalingSpec"];
+            split?: components["schemas"]["SplitSpec"];
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /** @default null */
+            tune: components["schemas"]["TuneSpec"] | null;
+        };
+        /**
+         * LightGBMParams
+         * @description Boosting parameters; any other LightGBM parameter goes in `extra`.
+         */
+        LightGBMParams: {
+            /**
+             * Bagging Fraction
+             * @default 1
+             */
+            bagging_fraction: number;
+            /**
+             * Bagging Freq
+             * @default 0
+             */
+            bagging_freq: number;
+            /**
+             * Early Stopping Rounds
+             * @default null
+             */
+            early_stopping_rounds: number | null;
+            /** Extra */
+            extra?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Feature Fraction
+             * @default 1
+             */
+            feature_fraction: number;
+            /**
+             * Lambda L2
+             * @default 0
+             */
+            lambda_l2: number;
+            /**
+             * Learning Rate
+             * @default 0.1
+             */
+            learning_rate: number;
+            /**
+             * Max Depth
+             * @default -1
+             */
+            max_depth: number;
+            /**
+             * Metric
+             * @description Default: binary_logloss and auc, or l2 and l1 for regression.
+             * @default null
+             */
+            metric: string[] | null;
+            /**
+             * Min Data In Leaf
+             * @default 20
+             */
+            min_data_in_leaf: number;
+            /**
+             * Num Boost Round
+             * @default 100
+             */
+            num_boost_round: number;
+            /**
+             * Num Leaves
+             * @default 31
+             */
+            num_leaves: number;
+            /**
+             * Objective
+             * @description Default: binary for a 0/1 label, regression otherwise.
+             * @default null
+             */
+            objective: string | null;
+        };
         /** MaterializationInfo */
         MaterializationInfo: {
             /** Actor */
@@ -880,6 +1414,116 @@ export interface components {
             status: "succeeded" | "rejected" | "skipped";
             /** @default null */
             validation: components["schemas"]["ValidationReport"] | null;
+        };
+        /** MetricPoint */
+        MetricPoint: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Step */
+            step: number;
+            /** Trial */
+            trial: string;
+            /** Value */
+            value: number;
+        };
+        /** MetricsPage */
+        MetricsPage: {
+            /**
+             * Last Id
+             * @description Pass as `after` to get only newer points.
+             */
+            last_id: number;
+            /** Points */
+            points: components["schemas"]["MetricPoint"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        };
+        /** ModelDetail */
+        ModelDetail: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Versions */
+            versions: components["schemas"]["ModelVersionInfo"][];
+        };
+        /** ModelInfo */
+        ModelInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ModelVersionInfo */
+        ModelVersionInfo: {
+            /** Artifact Uri */
+            artifact_uri: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Framework */
+            framework: string;
+            /** Lineage */
+            lineage?: {
+                [key: string]: unknown;
+            };
+            /** Metrics */
+            metrics?: {
+                [key: string]: unknown;
+            };
+            /** Model */
+            model: string;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /** Signature */
+            signature?: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            /** Version */
+            version: number;
         };
         /** NotNull */
         NotNull: {
@@ -966,6 +1610,24 @@ export interface components {
             feature_view: string;
             /** Rows */
             rows: unknown[][];
+        };
+        /** ScalingSpec */
+        ScalingSpec: {
+            /**
+             * Cpus Per Worker
+             * @default 1
+             */
+            cpus_per_worker: number;
+            /**
+             * Num Workers
+             * @default 1
+             */
+            num_workers: number;
+            /**
+             * Use Gpu
+             * @default false
+             */
+            use_gpu: boolean;
         };
         /** SearchResult */
         SearchResult: {
@@ -1055,6 +1717,31 @@ export interface components {
              */
             ttl: string;
         };
+        /** SplitSpec */
+        SplitSpec: {
+            /**
+             * Kind
+             * @default random
+             * @enum {string}
+             */
+            kind: "random" | "time";
+            /**
+             * Seed
+             * @default 42
+             */
+            seed: number;
+            /**
+             * Time Column
+             * @description For kind=time (default event_timestamp): the latest rows are the validation set.
+             * @default null
+             */
+            time_column: string | null;
+            /**
+             * Validation Fraction
+             * @default 0.2
+             */
+            validation_fraction: number;
+        };
         /** StatusResponse */
         StatusResponse: {
             /**
@@ -1074,6 +1761,74 @@ export interface components {
              * @description Griffin Lab version.
              */
             version: string;
+        };
+        /** SubmitRequest */
+        SubmitRequest: {
+            /**
+             * Parent Id
+             * @description The job this one re-runs with edits.
+             * @default null
+             */
+            parent_id: string | null;
+            /**
+             * Spec
+             * @description The job spec as JSON.
+             * @default null
+             */
+            spec: (components["schemas"]["LightGBMJob"] | components["schemas"]["TensorFlowJob"]) | null;
+            /**
+             * Yaml
+             * @description The job spec as YAML text (errors name the line).
+             * @default null
+             */
+            yaml: string | null;
+        };
+        /** TensorFlowJob */
+        TensorFlowJob: {
+            data: components["schemas"]["DataSpec"];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Feature Columns
+             * @description Columns to train on. Default: every numeric column except the label, the time column and entity keys.
+             * @default null
+             */
+            feature_columns: string[] | null;
+            /** Label */
+            label: string;
+            /**
+             * Name
+             * @description Job name: lowercase letters, digits, '-', '_' or '.'.
+             */
+            name: string;
+            /**
+             * Owner
+             * @default null
+             */
+            owner: string | null;
+            params?: components["schemas"]["KerasParams"];
+            /**
+             * Register As
+             * @description Register the trained model under this name (a new version each run).
+             * @default null
+             */
+            register_as: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            runtime: "tensorflow";
+            scaling?: components["schemas"]["ScalingSpec"];
+            split?: components["schemas"]["SplitSpec"];
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /** @default null */
+            tune: components["schemas"]["TuneSpec"] | null;
         };
         /** TrainingSetRequest */
         TrainingSetRequest: {
@@ -1111,6 +1866,51 @@ export interface components {
              * @description Entity rows for which no feature value was in the TTL window (kept, null).
              */
             rows_without_features: number;
+        };
+        /** TrialInfo */
+        TrialInfo: {
+            /** Best */
+            best: boolean;
+            /** Metrics */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            /** Trial */
+            trial: string;
+        };
+        /** TuneSpec */
+        TuneSpec: {
+            /**
+             * Max Concurrent
+             * @default null
+             */
+            max_concurrent: number | null;
+            /**
+             * Metric
+             * @description Default: valid_auc (max) for a binary label, the validation loss (min) otherwise.
+             * @default null
+             */
+            metric: string | null;
+            /**
+             * Mode
+             * @default null
+             */
+            mode: ("min" | "max") | null;
+            /**
+             * Num Trials
+             * @default 4
+             */
+            num_trials: number;
+            /** Search Space */
+            search_space: {
+                [key: string]: components["schemas"]["Domain"];
+            };
         };
         /**
          * Unique
@@ -1688,6 +2488,69 @@ export interface operations {
             };
         };
     };
+    models_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelInfo"][];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     openapi: {
         parameters: {
             query?: never;
@@ -1764,6 +2627,203 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_jobs: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "running" | "succeeded" | "failed" | "cancelled") | null;
+                name?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobsPage"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_logs: {
+        parameters: {
+            query?: {
+                tail?: number;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLogs"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_metrics: {
+        parameters: {
+            query?: {
+                /** @description Only points with an id above this (for polling). */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsPage"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

@@ -8,7 +8,7 @@ import pytest
 from griffin_lab.platform import Platform
 from griffin_lab.settings import Settings
 
-from .servers import Lab, Postgres, start_lab, start_postgres
+from .servers import Lab, Postgres, start_lab, start_postgres, start_ray_head, stop_ray_head
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -77,3 +77,15 @@ def jp_server_config(tmp_path: Path) -> dict:
         "ServerApp": {"jpserver_extensions": {"griffin_lab": True}},
         "GriffinExtension": {"home": str(tmp_path / "server-home")},
     }
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Ray head started apart from any Griffin home, as a team's cluster would be: its
+    Jobs API URL is what GRIFFIN_RAY_ADDRESS names. Stopped (by PID) at the end."""
+    home = tmp_path_factory.mktemp("ray-cluster")
+    head = start_ray_head(home)
+    try:
+        yield head.dashboard_url
+    finally:
+        stop_ray_head(home)

@@ -14,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -184,3 +185,17 @@ def start_redis() -> Redis:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("redis-server did not start")
+
+
+def start_ray_head(home: Path, num_cpus: int = 2) -> Any:
+    """A Ray head of its own (the "existing cluster" of GRIFFIN_RAY_ADDRESS), started the way
+    the platform starts its embedded one, under a home of its own; stop with stop_ray_head."""
+    from griffin_lab.training.ray_jobs import ensure_local_head
+
+    return ensure_local_head(home, num_cpus=num_cpus)
+
+
+def stop_ray_head(home: Path) -> None:
+    from griffin_lab.training.ray_jobs import stop_local_head
+
+    stop_local_head(home)

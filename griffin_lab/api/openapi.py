@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -47,7 +47,8 @@ def build_openapi() -> dict[str, Any]:
     ops = sorted(all_operations().values(), key=lambda o: (o.url_path, o.method))
     models: set[type[BaseModel]] = {ErrorResponse}
     for op in ops:
-        for tp in (op.body, op.response):
+        # a response may be list[Model]: its item model needs a component too
+        for tp in (op.body, op.response, *get_args(op.response)):
             if isinstance(tp, type) and issubclass(tp, BaseModel):
                 models.add(tp)
     keyed, defs = models_json_schema(
