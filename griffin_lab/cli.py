@@ -25,8 +25,11 @@ JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 def _register_groups() -> None:
     from .cli_features import app as features
+    from .cli_training import jobs_app, train
 
     app.add_typer(features, name="features")
+    app.command("train")(train)
+    app.add_typer(jobs_app, name="jobs")
 
 
 def _print_json(data: Any) -> None:

@@ -58,7 +58,8 @@ class RegistryService:
             counts = (select(ModelVersionRow.model_id, func.max(ModelVersionRow.version)
                              .label("latest")).group_by(ModelVersionRow.model_id).subquery())
             rows = session.execute(
-                select(ModelRow, counts.c.latest).outerjoin(counts, counts.c.model_id == ModelRow.id)
+                select(ModelRow, counts.c.latest)
+                .outerjoin(counts, counts.c.model_id == ModelRow.id)
                 .order_by(ModelRow.updated_at.desc()).limit(limit).offset(offset)).all()
             return [ModelInfo(name=m.name, description=m.description, owner=m.owner,
                               latest_version=latest, created_at=m.created_at,
@@ -77,11 +78,3 @@ class RegistryService:
                                updated_at=model.updated_at, created_by=model.created_by,
                                latest_version=versions[0].version if versions else None,
                                versions=[_version_info(v, model.name) for v in versions])
-
-    def version(self, name: str, version: int) -> ModelVersionInfo:
-        detail = self.get(name)
-        for v in detail.versions:
-            if v.version == version:
-                return v
-        raise NotFound(f"Model {name!r} has no version {version} (latest: "
-                       f"{detail.latest_version})", field="version")

@@ -25,9 +25,13 @@ class Client:
 
     def __init__(self, transport: Transport) -> None:
         from .features import FeaturesClient
+        from .registry import ModelsClient
+        from .training import TrainingClient
 
         self.transport = transport
         self.features = FeaturesClient(transport)
+        self.models = ModelsClient(transport)
+        self._training = TrainingClient(transport)
 
     # system -------------------------------------------------------------------------
     def status(self) -> StatusResponse:
@@ -48,6 +52,23 @@ class Client:
     def openapi(self) -> dict[str, Any]:
         """The REST API's OpenAPI description."""
         return self.transport.call("openapi")
+
+    # training -----------------------------------------------------------------------
+    def train(self, spec: Any, *, wait: bool = False, timeout: float | None = None) -> Any:
+        """Submit a training job (a spec object, dict, YAML text or .yaml path) to Ray.
+
+        Returns a ``Job``: ``.wait()``, ``.status``, ``.logs()``, ``.metrics()``,
+        ``.cancel()``, ``.rerun(**edits)``; displayed in a notebook it is a live widget."""
+        return self._training.train(spec, wait=wait, timeout=timeout)
+
+    def job(self, job_id: str) -> Any:
+        """A job submitted earlier (by any process)."""
+        return self._training.job(job_id)
+
+    def jobs(self, status: str | None = None, name: str | None = None, limit: int = 50
+             ) -> list[Any]:
+        """Training jobs, newest first."""
+        return self._training.jobs(status, name, limit)
 
     # demo ---------------------------------------------------------------------------
     def demo(self, size: str | int | None = None, seed: int = 42, force: bool = False

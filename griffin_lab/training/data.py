@@ -180,7 +180,7 @@ def prepare(spec: TabularJob, job_dir: str, features: FeatureStoreService | None
     if labels.isna().any():
         raise InvalidInput(f"label {spec.label!r} has {int(labels.isna().sum())} missing "
                            "values; drop or fill those rows", field="label")
-    task = "binary" if set(pd.unique(labels)) <= {0, 1, True, False} else "regression"
+    task = "binary" if set(pd.unique(labels)) <= {0, 1} else "regression"
     return PreparedData(uri=uri, fingerprint=fingerprint, rows=rows,
                         feature_columns=feature_columns, label=spec.label, task=task,
                         time_column=time_column, feature_refs=refs,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..system.service import SystemService
 
 LOG_TAIL_LINES = 60
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Ray's own chatter that says nothing about the job
 _NOISE = re.compile(r"(INFO (worker|job_manager|usage_lib|packaging)\.py|"
                     r"Runtime env is setting up|Using address|Connecting to existing Ray cluster|"
@@ -270,8 +271,7 @@ class TrainingService:
             text = self.ray.logs(row.ray_job_id or "")
         except EngineUnavailable:
             return None
-        lines = [ln for ln in text.splitlines() if not _NOISE.search(ln)]
-        return "\n".join(lines[-LOG_TAIL_LINES:])
+        return "\n".join(_clean(text)[-LOG_TAIL_LINES:])
 
     def get(self, job_id: str) -> JobDetail:
         row = self._reconcile(self._row(job_id))
@@ -320,7 +320,7 @@ class TrainingService:
                 text = self.ray.logs(row.ray_job_id) if self._ray_known(row) else None
             except EngineUnavailable:
                 text = None
-        lines = (text if text is not None else (row.log_tail or "")).splitlines()
+        lines = _clean(text if text is not None else (row.log_tail or ""))
         return JobLogs(lines=lines[-tail:], total_lines=len(lines))
 
     def _ray_known(self, row: TrainingJobRow) -> bool:
@@ -337,6 +337,11 @@ class TrainingService:
             self.ray.stop(row.ray_job_id)
         self.system.record(actor, "training.cancelled", subject=job_id)
         return self.get(job_id)
+
+
+def _clean(text: str) -> list[str]:
+    """Log lines without colour codes and without Ray's own start-up chatter."""
+    return [ANSI.sub("", ln) for ln in text.splitlines() if not _NOISE.search(ln)]
 
 
 def _yaml(doc: dict[str, Any]) -> str:
