@@ -24,7 +24,21 @@ def _features(platform: Platform, data_dir: Path) -> dict[str, Any]:
     return seed_features(platform, data_dir)
 
 
-SEEDERS: dict[str, Seeder] = {"features": _features}
+def _training(platform: Platform, data_dir: Path) -> dict[str, Any]:
+    """The reorder model's labelled entity rows, for training specs to join features onto."""
+    from ..features.grocery import training_entities
+
+    path = data_dir / "reorder_labels.parquet"
+    manifest = data_dir / "manifest.json"
+    if not path.exists() or path.stat().st_mtime < manifest.stat().st_mtime:
+        frame = training_entities(grocery.load(platform.settings.home))
+        tmp = path.with_suffix(".tmp")
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(path)
+    return {"labels": str(path)}
+
+
+SEEDERS: dict[str, Seeder] = {"features": _features, "training": _training}
 
 
 def seed_demo(

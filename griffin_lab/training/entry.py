@@ -81,16 +81,22 @@ def main(job_id: str) -> int:
 
 
 def _reason(exc: BaseException) -> str:
-    """The root cause first (Ray wraps worker errors several levels deep), then the trace."""
-    root: BaseException = exc
-    while True:
-        nxt = getattr(root, "cause", None) or root.__cause__
-        if nxt is None or nxt is root:
-            break
-        root = nxt
-    head = f"{type(root).__name__}: {root}".strip()
+    """One line that says what went wrong (Ray wraps a worker's error several levels deep:
+    the worker's own last line is the one that helps), then the trace."""
+    failures = getattr(exc, "worker_failures", None) or {}
+    root: BaseException = getattr(exc, "controller_failure", None) or exc
+    if failures:
+        rank, root = min(failures.items(), key=lambda kv: kv[0])
+    while getattr(root, "cause", None) not in (None, root):
+        root = root.cause
+    lines = [ln.strip() for ln in str(root).strip().splitlines() if ln.strip()]
+    head = lines[-1] if lines else type(root).__name__
+    if not head.startswith(type(root).__name__) and ":" not in head[:40]:
+        head = f"{type(root).__name__}: {head}"
+    if failures:
+        head = f"worker rank {rank}: {head}"
     trace = "".join(traceback.format_exception(exc)[-12:])
-    return head if root is exc and not trace else f"{head}\n\n{trace}"[:20_000]
+    return f"{head}\n\n{trace}"[:20_000]
 
 
 if __name__ == "__main__":

@@ -96,16 +96,21 @@ def ensure_local_head(home: Path, num_cpus: int | None = None) -> Head:
 def _start_head(home: Path, num_cpus: int) -> Head:
     temp_dir = _temp_dir(home)
     gcs_port, dash_port, client_port = _free_port(), _free_port(), _free_port()
+    # every fixed default port gets a free one, so several heads (one per home) can coexist
+    agent_ports = {name: _free_port() for name in (
+        "dashboard-agent-listen-port", "dashboard-agent-grpc-port", "runtime-env-agent-port",
+        "metrics-export-port")}
     cmd = [*_ray_command(), "start", "--head", "--node-ip-address=127.0.0.1",
            f"--port={gcs_port}", f"--ray-client-server-port={client_port}",
            "--dashboard-host=127.0.0.1", f"--dashboard-port={dash_port}",
-           "--include-dashboard=true", f"--num-cpus={num_cpus}", "--num-gpus=0"
-           if not _has_gpu() else "", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
+           *(f"--{name}={port}" for name, port in agent_ports.items()),
+           "--include-dashboard=true", f"--num-cpus={num_cpus}", f"--temp-dir={temp_dir}",
+           "--disable-usage-stats", *([] if _has_gpu() else ["--num-gpus=0"])]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     log = home / "ray" / "head.log"
     with open(log, "ab") as out:
         try:
-            done = subprocess.run([c for c in cmd if c], stdout=out, stderr=subprocess.STDOUT,
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
                                   env=env, timeout=START_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired as exc:
             raise EngineUnavailable(f"Ray head did not start within {START_TIMEOUT_S:.0f} s "
@@ -247,12 +252,17 @@ class RayJobs:
 
     def submit(self, entrypoint: str, submission_id: str, env_vars: dict[str, str]) -> str:
         client = self.client()
-        try:
-            return client.submit_job(entrypoint=entrypoint, submission_id=submission_id,
-                                     runtime_env={"env_vars": env_vars},
-                                     entrypoint_num_cpus=0)
-        except Exception as exc:
-            raise EngineUnavailable(f"Ray did not accept the job: {exc}") from exc
+        deadline = time.monotonic() + 60  # a just-started head has no job agent for a while
+        while True:
+            try:
+                return client.submit_job(entrypoint=entrypoint, submission_id=submission_id,
+                                         runtime_env={"env_vars": env_vars},
+                                         entrypoint_num_cpus=0)
+            except Exception as exc:
+                if "try again" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    continue
+                raise EngineUnavailable(f"Ray did not accept the job: {exc}") from exc
 
     def status(self, ray_job_id: str) -> str | None:
         """Griffin's name for the Ray job's status; None when Ray does not know the job."""
