@@ -69,6 +69,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield lab
     finally:
         lab.stop()
+        stop_ray_head(lab.home)  # the embedded head its platform may have started
 
 
 @pytest.fixture
