@@ -12,3 +12,13 @@ os.environ["GRIFFIN_DEMO_SIZE"] = "tiny"  # notebooks call client.demo() without
 for _name in ("GRIFFIN_URL", "GRIFFIN_TOKEN", "GRIFFIN_DATABASE_URL", "GRIFFIN_RAY_ADDRESS",
               "GRIFFIN_ARTIFACT_ROOT", "GRIFFIN_FEAST_REPO_PATH", "GRIFFIN_CONFIG"):
     os.environ.pop(_name, None)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
+    """Notebooks start the embedded Ray head of the session's home: stop it (by PID)."""
+    from pathlib import Path
+
+    from griffin_lab.training.ray_jobs import recorded_head, stop_local_head
+
+    if recorded_head(Path(_HOME)) is not None:
+        stop_local_head(Path(_HOME))
