@@ -68,5 +68,5 @@ def register_worker(job_id: str, rank: int, world: int) -> None:
             return
         workers = [w for w in row.workers if w.get("rank") != rank]
         workers.append({"rank": rank, "world_size": world, "host": socket.gethostname(),
-                        "pid": os.getpid()})
+                        "pid": os.getpid(), "started_at": time.time()})
         row.workers = sorted(workers, key=lambda w: w["rank"])

@@ -176,6 +176,9 @@ class TrainingService:
                "GRIFFIN_FEAST_REPO_PATH": str(s.resolved_feast_repo_path),
                "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
                "PYTHONUNBUFFERED": "1", "RAY_DEDUP_LOGS": "1"}
+        if self.ray.embedded:
+            # one machine is never preempted: spare the extra watcher process per job
+            env["RAY_TRAIN_ENABLE_PREEMPTION_WATCHER"] = "0"
         return env
 
     def _check_tuning(self, spec: Any, rt: Any) -> None:

@@ -30,6 +30,9 @@ FRAMEWORK = "lightgbm"
 _OWN = ("objective", "num_boost_round", "learning_rate", "num_leaves", "max_depth",
         "min_data_in_leaf", "feature_fraction", "bagging_fraction", "bagging_freq", "lambda_l2",
         "metric", "early_stopping_rounds")
+# above this many training rows, metrics are evaluated on the validation set only (AUC on the
+# training rows costs a sort of all of them every round)
+TRAIN_EVAL_MAX_ROWS = 200_000
 # set by Griffin: a user may not override them
 _RESERVED = {"num_threads", "tree_learner", "pre_partition", "num_machines", "machines",
              "local_listen_port", "time_out", "machine_list_filename", "seed_for_network"}
@@ -122,8 +125,11 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     callbacks = [record]
     if stop:
         callbacks.append(lgb.early_stopping(stop, first_metric_only=True, verbose=False))
-    booster = lgb.train(params, train, num_boost_round=rounds, valid_sets=[train, valid],
-                        valid_names=["train", "valid"], callbacks=callbacks)
+    eval_train = split.train_rows_total <= TRAIN_EVAL_MAX_ROWS
+    booster = lgb.train(params, train, num_boost_round=rounds,
+                        valid_sets=[train, valid] if eval_train else [valid],
+                        valid_names=["train", "valid"] if eval_train else ["valid"],
+                        callbacks=callbacks)
     best = booster.best_iteration or booster.current_iteration()
     final = {k: v[best - 1] for k, v in history.items() if len(v) >= best}
     final.update(best_iteration=best, train_rows=split.train_rows_total,

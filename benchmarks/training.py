@@ -1,0 +1,215 @@
+"""Griffin training jobs against the raw engines, side by side in one run.
+
+1. LightGBM: a Griffin job (spec submitted -> model registered; 1 Ray Train worker with all
+   the machine's threads, a warm embedded Ray head) vs plain ``lightgbm.train`` in this
+   process on the same rows, split, parameters, threads and per-round validation metrics.
+2. Submit -> RUNNING: how long until the job's entrypoint runs on the warm head (Griffin's
+   ``started_at`` - ``created_at``), over several small jobs.
+3. Keras: a Griffin ``tensorflow`` job (1 worker) vs plain ``model.fit`` of the same MLP on the
+   same rows in one process.
+
+Each Griffin job's time is split into phases from its own records: submission (checks, data
+fingerprint), queue (Ray starts the entrypoint), start-up (driver imports, Ray Train's
+controller and worker processes), training (the worker's load + fit), and finish (results,
+registration, worker-group teardown).
+
+    python -m benchmarks.training [--rows 1000000] [--features 50] [--rounds 100] [--json]
+    python -m benchmarks.training --rows 20000 --features 10 --rounds 20   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+THREADS = os.cpu_count() or 1
+
+
+def make_data(path: Path, rows: int, features: int, seed: int = 0) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, features)).astype("float32")
+    w = rng.normal(size=features).astype("float32")
+    logit = x @ w / np.sqrt(features) + 0.5 * x[:, 0] * x[:, 1] + rng.normal(scale=0.5, size=rows)
+    frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(features)])
+    frame["label"] = (logit > 0).astype("int8")
+    frame.to_parquet(path, index=False)
+
+
+def plain_lightgbm(path: Path, rounds: int) -> dict[str, float]:
+    """What a user would write by hand: read, split, Dataset, train with validation metrics."""
+    import lightgbm as lgb
+    import pandas as pd
+
+    from griffin_lab.training.data import split_indices
+
+    t0 = time.perf_counter()
+    frame = pd.read_parquet(path)
+    cols = [c for c in frame.columns if c != "label"]
+    x = frame[cols].to_numpy("float32")
+    y = frame["label"].to_numpy("float32")
+    train_idx, valid_idx = split_indices(len(frame), "random", 0.2, 42)
+    train = lgb.Dataset(x[train_idx], y[train_idx], feature_name=cols, free_raw_data=False)
+    valid = lgb.Dataset(x[valid_idx], y[valid_idx], reference=train)
+    t1 = time.perf_counter()
+    evals: dict[str, Any] = {}
+    booster = lgb.train({"objective": "binary", "metric": ["binary_logloss", "auc"],
+                         "num_threads": THREADS, "verbosity": -1, "learning_rate": 0.1,
+                         "num_leaves": 31, "seed": 42, "deterministic": True,
+                         "force_row_wise": True},
+                        train, num_boost_round=rounds, valid_sets=[valid], valid_names=["valid"],
+                        callbacks=[lgb.record_evaluation(evals)])
+    t2 = time.perf_counter()
+    return {"seconds": t2 - t0, "prepare_s": t1 - t0, "train_s": t2 - t1,
+            "valid_auc": evals["valid"]["auc"][booster.current_iteration() - 1]}
+
+
+def plain_keras(path: Path, epochs: int, batch: int) -> dict[str, float]:
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import pandas as pd
+    import tf_keras as keras
+
+    from griffin_lab.training.data import split_indices
+
+    t0 = time.perf_counter()
+    frame = pd.read_parquet(path)
+    cols = [c for c in frame.columns if c != "label"]
+    x = frame[cols].to_numpy("float32")
+    y = frame["label"].to_numpy("float32")
+    train_idx, valid_idx = split_indices(len(frame), "random", 0.2, 42)
+    mean, std = x[train_idx].mean(axis=0), x[train_idx].std(axis=0)
+    inputs = keras.Input(shape=(len(cols),))
+    h = keras.layers.Normalization(mean=mean, variance=std ** 2)(inputs)
+    h = keras.layers.Dense(64, activation="relu")(h)
+    h = keras.layers.Dense(32, activation="relu")(h)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(h))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy",
+                  metrics=[keras.metrics.AUC(name="auc")])
+    hist = model.fit(x[train_idx], y[train_idx], batch_size=batch, epochs=epochs,
+                     validation_data=(x[valid_idx], y[valid_idx]), verbose=0)
+    return {"seconds": time.perf_counter() - t0, "valid_auc": hist.history["val_auc"][-1]}
+
+
+def griffin_job(client: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    t0 = time.time()
+    job = client.train(spec)
+    submitted = time.time()
+    while job.refresh().status not in ("succeeded", "failed", "cancelled"):
+        time.sleep(0.05)
+    done = time.time()
+    d = job.detail
+    if d.status != "succeeded":
+        raise RuntimeError(f"job {d.id} {d.status}: {d.error}")
+    created, started, finished = (d.created_at.timestamp(), d.started_at.timestamp(),
+                                  d.finished_at.timestamp())
+    worker_start = min(w["started_at"] for w in d.workers)
+    train_s = d.metrics["train_seconds"]
+    return {
+        "seconds": done - t0, "job_id": d.id, "valid_auc": d.metrics.get("valid_auc"),
+        "phases": {
+            "submit (checks, fingerprint, Ray submit)": submitted - t0,
+            "queue (Ray starts the entrypoint)": started - created,
+            "start-up (driver, Train controller, worker processes)": worker_start - started,
+            "train (worker: read, split, fit, write results)": train_s,
+            "finish (teardown, registration)": finished - worker_start - train_s,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--keras-rows", type=int, default=100_000)
+    parser.add_argument("--keras-epochs", type=int, default=2)
+    parser.add_argument("--latency-jobs", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    from griffin_lab.platform import Platform
+    from griffin_lab.sdk import Client
+    from griffin_lab.sdk.transport import InProcessTransport
+    from griffin_lab.settings import Settings
+    from griffin_lab.training.ray_jobs import ensure_local_head, stop_local_head
+
+    scratch = Path(tempfile.mkdtemp(prefix="griffin-bench-train-"))
+    home = scratch / "home"
+    data, small, kdata = scratch / "big.parquet", scratch / "small.parquet", scratch / "k.parquet"
+    make_data(data, args.rows, args.features)
+    make_data(small, 2_000, 5, seed=1)
+    make_data(kdata, args.keras_rows, 20, seed=2)
+    results: dict[str, Any] = {"rows": args.rows, "features": args.features,
+                               "rounds": args.rounds, "threads": THREADS}
+    t = time.perf_counter()
+    ensure_local_head(home)
+    results["head_start_s"] = time.perf_counter() - t
+    platform = Platform.from_settings(Settings.load(home=home))
+    client = Client(InProcessTransport(platform))
+    try:
+        base = {"runtime": "lightgbm", "label": "label", "register_as": "bench",
+                "scaling": {"num_workers": 1, "cpus_per_worker": THREADS}}
+        # warm-up: the head's first job pays one-off costs (runtime env agent, caches)
+        griffin_job(client, {**base, "name": "warmup", "data": {"path": str(small)},
+                             "params": {"num_boost_round": 5}})
+        lat = [griffin_job(client, {**base, "name": f"latency-{i}", "data": {"path": str(small)},
+                                    "params": {"num_boost_round": 5}})
+               for i in range(args.latency_jobs)]
+        queue = [r["phases"]["queue (Ray starts the entrypoint)"] for r in lat]
+        results["submit_to_running_s"] = {"median": statistics.median(queue), "max": max(queue),
+                                          "runs": len(queue)}
+        results["small_job_s"] = statistics.median(r["seconds"] for r in lat)
+        plain = plain_lightgbm(data, args.rounds)
+        job = griffin_job(client, {**base, "name": "lgbm-bench", "data": {"path": str(data)},
+                                   "params": {"num_boost_round": args.rounds}})
+        plain2 = plain_lightgbm(data, args.rounds)  # again after, to see the machine's drift
+        results["lightgbm"] = {"plain_s": [plain["seconds"], plain2["seconds"]],
+                               "plain_detail": plain, "griffin": job,
+                               "ratio": job["seconds"] / statistics.mean(
+                                   [plain["seconds"], plain2["seconds"]])}
+        kplain = plain_keras(kdata, args.keras_epochs, 256)
+        kjob = griffin_job(client, {
+            "name": "keras-bench", "runtime": "tensorflow", "label": "label",
+            "data": {"path": str(kdata)}, "scaling": {"num_workers": 1, "cpus_per_worker": THREADS},
+            "params": {"layers": [{"units": 64}, {"units": 32}], "epochs": args.keras_epochs,
+                       "batch_size": 256}})
+        results["keras"] = {"plain": kplain, "griffin": kjob,
+                            "ratio": kjob["seconds"] / kplain["seconds"]}
+    finally:
+        platform.close()
+        stop_local_head(home)
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    else:
+        report(results)
+    return results
+
+
+def report(r: dict[str, Any]) -> None:
+    lg, ke = r["lightgbm"], r["keras"]
+    print(f"LightGBM {r['rows']:,} x {r['features']}, {r['rounds']} rounds, {r['threads']} "
+          f"threads: plain {lg['plain_s'][0]:.1f} / {lg['plain_s'][1]:.1f} s, Griffin job "
+          f"{lg['griffin']['seconds']:.1f} s -> ratio {lg['ratio']:.2f}")
+    for name, s in lg["griffin"]["phases"].items():
+        print(f"    {name:<58} {s:6.2f} s")
+    print(f"Keras: plain {ke['plain']['seconds']:.1f} s, Griffin job {ke['griffin']['seconds']:.1f}"
+          f" s -> ratio {ke['ratio']:.2f}")
+    for name, s in ke["griffin"]["phases"].items():
+        print(f"    {name:<58} {s:6.2f} s")
+    sr = r["submit_to_running_s"]
+    print(f"submit -> RUNNING (warm head): median {sr['median']:.2f} s, max {sr['max']:.2f} s "
+          f"over {sr['runs']} jobs; a small job end to end {r['small_job_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
