@@ -574,6 +574,13 @@ class FeatureStoreService:
         empty = int(out[added].isna().all(axis=1).sum()) if added else len(out)
         return out.reset_index(drop=True), empty
 
+    def feature_refs(self, features: list[str] | None = None,
+                     feature_service: str | None = None) -> tuple[list[str], set[str]]:
+        """Every ``view:feature`` a request reads, and the join keys it needs (unknown names
+        raise with near matches)."""
+        _, keys, by_view = self._resolve(features, feature_service)
+        return [ref for refs in by_view.values() for ref in refs], set(keys)
+
     def _refs_by_view(self, wanted: Any) -> dict[str, list[str]]:
         if isinstance(wanted, list):
             refs = wanted

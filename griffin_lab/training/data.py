@@ -134,10 +134,8 @@ def prepare(spec: TabularJob, job_dir: str, features: FeatureStoreService | None
                                f"(columns: {', '.join(map(str, entities.columns))})"
                                f"{_close(spec.label, list(map(str, entities.columns)))}",
                                field="label")
-        wanted, keys, by_view = features._resolve(data.features, data.feature_service)
-        refs = [r for group in by_view.values() for r in group]
+        refs, keys = features.feature_refs(data.features, data.feature_service)
         frame, without = features.training_frame(entities, data.features, data.feature_service)
-        keys = set(keys)
     if frame is not None:
         uri = f"{job_dir}/data.parquet"
         fs, local = _open_fs(uri)

@@ -157,7 +157,7 @@ class TrainingService:
             self.features.record_usage(data.feature_refs, "training_job", job_id)
         try:
             ray_job_id = self.ray.submit(
-                f"{shlex.quote(sys.executable)} -m griffin_lab.training.entry {job_id}",
+                f"{self._python()} -m griffin_lab.training.entry {job_id}",
                 submission_id=f"griffin-{job_id}", env_vars=self._job_env())
         except BaseException as exc:
             self._set(job_id, status="failed", finished_at=utcnow(), message="not submitted",
@@ -168,6 +168,15 @@ class TrainingService:
                            detail={"name": spec.name, "runtime": spec.runtime,
                                    "parent_id": parent_id})
         return self.get(job_id)
+
+    def _python(self) -> str:
+        """This interpreter for a head on this machine; a cluster's own ``python`` elsewhere."""
+        from urllib.parse import urlparse
+
+        address = self.ray.configured_address
+        if address is None or urlparse(address).hostname in ("127.0.0.1", "localhost", "::1"):
+            return shlex.quote(sys.executable)
+        return "python"
 
     def _job_env(self) -> dict[str, str]:
         s = self.settings

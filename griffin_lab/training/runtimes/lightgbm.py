@@ -106,6 +106,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
         register_worker(cfg["job_id"], rank, world)
     started = time.monotonic()
     split = load_split(cfg, rank, world)
+    loaded = time.monotonic()
     params, rounds, stop = _lgb_params(cfg, world)
     names = cfg["data"]["feature_columns"]
     train = lgb.Dataset(split.x_train, split.y_train, feature_name=names, free_raw_data=False)
@@ -133,7 +134,8 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     best = booster.best_iteration or booster.current_iteration()
     final = {k: v[best - 1] for k, v in history.items() if len(v) >= best}
     final.update(best_iteration=best, train_rows=split.train_rows_total,
-                 valid_rows=len(split.y_valid), train_seconds=time.monotonic() - started)
+                 valid_rows=len(split.y_valid), load_seconds=loaded - started,
+                 fit_seconds=time.monotonic() - loaded)
     if rank != 0:
         return final
     out = output_dir(cfg)
@@ -144,6 +146,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     predicted = booster.predict(split.x_valid, num_iteration=best)
     from .common import write_results
 
+    final["train_seconds"] = time.monotonic() - started  # load + fit + results
     write_results(out, metrics={"final": final, "history": history}, importance=importance,
                   predictions=predictions_frame(split, predicted),
                   signature=signature(cfg, "prediction"))

@@ -103,6 +103,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     started = time.monotonic()
     p, task = cfg["params"], cfg["data"]["task"]
     split = load_split(cfg, rank, world, scale=True)
+    loaded = time.monotonic()
     batch = int(p["batch_size"])
     # every worker runs the same number of steps: the smallest slice decides
     per_worker = len(split.x_train) if world == 1 else split.train_rows_total // world
@@ -134,7 +135,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     model.fit(train, epochs=epochs, validation_data=valid, callbacks=[Record()], verbose=0)
     final = {k: v[-1] for k, v in history.items()}
     final.update(epochs=epochs, train_rows=split.train_rows_total, valid_rows=len(split.y_valid),
-                 train_seconds=time.monotonic() - started)
+                 load_seconds=loaded - started, fit_seconds=time.monotonic() - loaded)
     # every worker takes part in saving (collective ops); rank 0 keeps its copy and
     # predicts with a plain (undistributed) load of it, so no collective op waits for workers
     # that are done
@@ -150,6 +151,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     predicted = model.predict(split.x_valid, batch_size=4096, verbose=0).reshape(-1)
     importance = _permutation_importance(model, split, cfg["data"]["feature_columns"], task,
                                          np.random.default_rng(cfg["split"]["seed"]))
+    final["train_seconds"] = time.monotonic() - started  # load + fit + results
     write_results(out, metrics={"final": final, "history": history}, importance=importance,
                   predictions=predictions_frame(split, predicted),
                   signature=signature(cfg, "prediction"))
