@@ -250,14 +250,15 @@ class RayJobs:
             "node_GPU": max((float(n.get("GPU", 0)) for n in nodes), default=0.0),
         }
 
-    def submit(self, entrypoint: str, submission_id: str, env_vars: dict[str, str]) -> str:
+    def submit(self, entrypoint: str, submission_id: str, env_vars: dict[str, str],
+               num_cpus: float = 0) -> str:
         client = self.client()
         deadline = time.monotonic() + 60  # a just-started head has no job agent for a while
         while True:
             try:
                 return client.submit_job(entrypoint=entrypoint, submission_id=submission_id,
                                          runtime_env={"env_vars": env_vars},
-                                         entrypoint_num_cpus=0)
+                                         entrypoint_num_cpus=num_cpus)
             except Exception as exc:
                 if "try again" in str(exc) and time.monotonic() < deadline:
                     time.sleep(0.5)

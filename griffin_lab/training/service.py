@@ -16,6 +16,7 @@ from ..db.base import utcnow
 from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
 from ..settings import Settings
 from .ray_jobs import RayJobs, recorded_head
+from .runtimes.common import runs_in_driver
 from .schemas import (
     JobDetail,
     JobInfo,
@@ -158,7 +159,9 @@ class TrainingService:
         try:
             ray_job_id = self.ray.submit(
                 f"{self._python()} -m griffin_lab.training.entry {job_id}",
-                submission_id=f"griffin-{job_id}", env_vars=self._job_env())
+                submission_id=f"griffin-{job_id}", env_vars=self._job_env(),
+                num_cpus=spec.scaling.cpus_per_worker if runs_in_driver(
+                    spec.scaling.model_dump(), spec.tune is not None) else 0)
         except BaseException as exc:
             self._set(job_id, status="failed", finished_at=utcnow(), message="not submitted",
                       error=f"Ray did not accept the job: {exc}")

@@ -29,10 +29,19 @@ def output_dir(cfg: dict[str, Any]) -> ArtifactDir:
     return root.child(f"trials/{cfg['trial']}") if cfg.get("trial") else root
 
 
+def runs_in_driver(scaling: dict[str, Any], tuned: bool) -> bool:
+    """A single CPU worker runs in Ray Train's local mode, inside the job's driver (whose CPUs
+    Ray reserves): no controller or worker processes to start. Two or more workers, a GPU or
+    a tuning sweep start a worker group."""
+    return scaling["num_workers"] == 1 and not scaling["use_gpu"] and not tuned
+
+
 def scaling_config(cfg: dict[str, Any]) -> Any:
     from ray.train import ScalingConfig
 
     s = cfg["scaling"]
+    if runs_in_driver(s, tuned=False):
+        return ScalingConfig(num_workers=0)  # local mode: the driver is the worker
     return ScalingConfig(num_workers=s["num_workers"], use_gpu=s["use_gpu"],
                          resources_per_worker={"CPU": s["cpus_per_worker"],
                                                **({"GPU": 1} if s["use_gpu"] else {})})
