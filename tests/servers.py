@@ -100,11 +100,13 @@ class Lab:
                 self.proc.wait(10)
 
 
-def start_lab(home: Path, root_dir: Path, extra_args: list[str] | None = None) -> Lab:
+def start_lab(home: Path, root_dir: Path, extra_args: list[str] | None = None,
+              env: dict[str, str] | None = None) -> Lab:
     """JupyterLab (with the Griffin server extension, as installed) on a free port.
 
     The user's Jupyter config, runtime files, settings and workspaces are kept out of it:
-    each server gets its own under ``home/jupyter``, with the news prompt turned off.
+    each server gets its own under ``home/jupyter``, with the news prompt turned off. ``env``
+    adds to (or overrides) the environment taken from this process, e.g. GRIFFIN_RAY_ADDRESS.
     """
     port, token = free_port(), secrets.token_hex(16)
     home.mkdir(parents=True, exist_ok=True)
@@ -113,8 +115,9 @@ def start_lab(home: Path, root_dir: Path, extra_args: list[str] | None = None) -
     notification = jupyter / "settings" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True, exist_ok=True)
     (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    env = {
+    lab_env = {
         **os.environ,
+        **(env or {}),
         "GRIFFIN_HOME": str(home),
         "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
         "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
@@ -130,7 +133,7 @@ def start_lab(home: Path, root_dir: Path, extra_args: list[str] | None = None) -
         *(extra_args or []),
     ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, env=lab_env, stdout=out, stderr=subprocess.STDOUT)
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, proc=proc, home=home, log=log)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -489,3 +489,109 @@ function readAsBase64(file: Blob): Promise<string> {
     reader.readAsDataURL(file);
   });
 }
+
+/* ------------------------------------------------------------------ */
+/* Training                                                           */
+/* ------------------------------------------------------------------ */
+
+export type JobInfo = Schemas['JobInfo'];
+export type JobDetail = Schemas['JobDetail'];
+export type JobStatus = JobInfo['status'];
+export type JobsPage = Schemas['JobsPage'];
+export type JobLogs = Schemas['JobLogs'];
+export type MetricPoint = Schemas['MetricPoint'];
+export type MetricsPage = Schemas['MetricsPage'];
+export type TrialInfo = Schemas['TrialInfo'];
+
+/** Job states after which nothing changes any more. */
+export const FINISHED_JOB_STATES: ReadonlyArray<JobStatus> = [
+  'succeeded',
+  'failed',
+  'cancelled'
+];
+
+/** True while a job is pending or running. */
+export function isActiveJob(status: JobStatus | string): boolean {
+  return status === 'pending' || status === 'running';
+}
+
+/** Filters and page of the training job list; empty ones are left out. */
+export interface IJobsQuery {
+  status?: JobStatus | '';
+  name?: string;
+  limit?: number;
+  offset?: number;
+}
+
+function jobPath(jobId: string, suffix = ''): string {
+  return `training/jobs/${encodeURIComponent(jobId)}${suffix}`;
+}
+
+/** `GET training/jobs`: training jobs, newest first. */
+export function fetchJobs(
+  query: IJobsQuery = {},
+  settings?: ServerConnection.ISettings
+): Promise<JobsPage> {
+  const { status, name, limit, offset } = query;
+  return getJSON<JobsPage>(
+    `training/jobs${queryString({ status, name, limit, offset })}`,
+    settings
+  );
+}
+
+/** `GET training/jobs/{id}`: one job with its spec, workers, metrics and trials. */
+export function fetchJob(
+  jobId: string,
+  settings?: ServerConnection.ISettings
+): Promise<JobDetail> {
+  return getJSON<JobDetail>(jobPath(jobId), settings);
+}
+
+/** `GET training/jobs/{id}/metrics`: metric points newer than `after`. */
+export function fetchJobMetrics(
+  jobId: string,
+  after = 0,
+  limit = 20000,
+  settings?: ServerConnection.ISettings
+): Promise<MetricsPage> {
+  return getJSON<MetricsPage>(
+    // `after=0` is sent too: an empty string would be left out.
+    jobPath(jobId, `/metrics?after=${after}&limit=${limit}`),
+    settings
+  );
+}
+
+/** `GET training/jobs/{id}/logs`: the last `tail` lines of the job's log. */
+export function fetchJobLogs(
+  jobId: string,
+  tail = 200,
+  settings?: ServerConnection.ISettings
+): Promise<JobLogs> {
+  return getJSON<JobLogs>(jobPath(jobId, `/logs${queryString({ tail })}`), settings);
+}
+
+/** `POST training/jobs/{id}/cancel`: stop a pending or running job (409 once finished). */
+export function cancelJob(
+  jobId: string,
+  settings?: ServerConnection.ISettings
+): Promise<JobDetail> {
+  return postJSON<JobDetail>(jobPath(jobId, '/cancel'), undefined, settings);
+}
+
+/**
+ * `POST training/jobs`: check a job spec written in YAML and submit it.
+ * An invalid spec is rejected (422) with an error naming the field and line.
+ *
+ * @param parentId - the job this one re-runs with edits.
+ */
+export function submitJobYaml(
+  yaml: string,
+  parentId: string | null = null,
+  settings?: ServerConnection.ISettings
+): Promise<JobDetail> {
+  const body: { yaml: string; parent_id?: string } = { yaml };
+  if (parentId) {
+    body.parent_id = parentId;
+  }
+  return postJSON<JobDetail>('training/jobs', body, settings);
+}

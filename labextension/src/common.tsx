@@ -271,8 +271,12 @@ export function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-/** The way back from a detail view or form to the list of feature views. */
-export function BackToList(props: { onClick: () => void }): JSX.Element {
+/** The way back from a detail view or form to its list (feature views by default). */
+export function BackToList(props: {
+  onClick: () => void;
+  /** What the list holds, e.g. `All jobs`. */
+  label?: string;
+}): JSX.Element {
   return (
     <div className="griffin-detail-nav">
       <button
@@ -281,7 +285,7 @@ export function BackToList(props: { onClick: () => void }): JSX.Element {
         data-griffin-action="back"
         onClick={props.onClick}
       >
-        <span aria-hidden="true">←</span> All features
+        <span aria-hidden="true">←</span> {props.label ?? 'All features'}
       </button>
     </div>
   );

@@ -10,6 +10,7 @@ import { FeaturesModel, FeaturesView } from './features';
 import { griffinIcon } from './icons';
 import { StatusModel } from './model';
 import { StatusView } from './status';
+import { TrainingModel, TrainingView } from './training';
 
 export const SIDEBAR_ID = 'griffin-sidebar';
 
@@ -25,16 +26,7 @@ interface ITabSpec {
 export const TABS: ReadonlyArray<ITabSpec> = [
   { id: 'status', label: 'Status' },
   { id: 'features', label: 'Features' },
-  {
-    id: 'training',
-    label: 'Training',
-    placeholder: {
-      title: 'Training runs',
-      body:
-        'Launching Ray Train jobs, live metrics and logs, and run comparison ' +
-        'arrive with the training service.'
-    }
-  },
+  { id: 'training', label: 'Training' },
   {
     id: 'models',
     label: 'Models',
@@ -141,6 +133,12 @@ export class GriffinSidebar extends ReactWidget {
     super();
     this.model = options.model;
     this.features = options.features ?? new FeaturesModel();
+    this.training =
+      options.training ??
+      new TrainingModel({
+        refreshSeconds: () => this.model.refreshIntervalSeconds,
+        isVisible: () => this.isVisible
+      });
     this.id = SIDEBAR_ID;
     this.addClass('griffin-sidebar');
     this.title.icon = griffinIcon;
@@ -151,6 +149,8 @@ export class GriffinSidebar extends ReactWidget {
   readonly model: StatusModel;
   /** Where the Features tab is; survives switching tabs. */
   readonly features: FeaturesModel;
+  /** Where the Training tab is; survives switching tabs. */
+  readonly training: TrainingModel;
 
   get currentTab(): TabId {
     return this._tab;
@@ -228,6 +228,8 @@ export class GriffinSidebar extends ReactWidget {
                     <StatusView model={this.model} />
                   ) : tab.id === 'features' ? (
                     <FeaturesView model={this.features} />
+                  ) : tab.id === 'training' ? (
+                    <TrainingView model={this.training} />
                   ) : (
                     <Placeholder tab={tab} />
                   )}
@@ -248,5 +250,6 @@ export namespace GriffinSidebar {
   export interface IOptions {
     model: StatusModel;
     features?: FeaturesModel;
+    training?: TrainingModel;
   }
 }

@@ -1,0 +1,1654 @@
+/**
+ * The "Training" tab: training jobs on Ray, newest first, and one job's
+ * status, live metrics chart, log tail, workers, trials and registered
+ * model, with cancel and re-run with edits.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { ISignal, Signal } from '@lumino/signaling';
+import React from 'react';
+
+import {
+  cancelJob,
+  fetchJob,
+  fetchJobLogs,
+  fetchJobMetrics,
+  fetchJobs,
+  isActiveJob,
+  JobDetail,
+  JobInfo,
+  JobStatus,
+  JobsPage,
+  MetricPoint,
+  submitJobYaml,
+  TrialInfo
+} from './api';
+import {
+  BackToList,
+  ErrorBox,
+  formatNumber,
+  formatPercent,
+  IShownError,
+  Loading,
+  Time,
+  toShownError
+} from './common';
+
+/** Poll period while a job in view is pending or running. */
+const ACTIVE_POLL_MS = 2000;
+/** Poll period of the metrics of a running job. */
+const METRICS_POLL_MS = 1500;
+/** Points asked for per metrics request. */
+const METRICS_PAGE = 20000;
+const LOG_TAIL = 200;
+const JOBS_PAGE = 50;
+
+const JOB_STATES: ReadonlyArray<JobStatus> = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled'
+];
+
+export type TrainingRoute = { view: 'list' } | { view: 'detail'; id: string };
+
+/**
+ * Where the Training tab is (the job list or one job) and the list's status
+ * filter; kept outside React so they survive tab switches.
+ */
+export class TrainingModel {
+  constructor(options: TrainingModel.IOptions = {}) {
+    this._refreshSeconds = options.refreshSeconds ?? (() => 0);
+    this._isVisible = options.isVisible ?? (() => true);
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get route(): TrainingRoute {
+    return this._route;
+  }
+  set route(route: TrainingRoute) {
+    this._route = route;
+    this._changed.emit();
+  }
+
+  /** The status the job list is filtered by; `''` for all. */
+  get statusFilter(): JobStatus | '' {
+    return this._status;
+  }
+  set statusFilter(status: JobStatus | '') {
+    this._status = status;
+    this._changed.emit();
+  }
+
+  /** The settings' refresh interval in seconds (0: no automatic refresh). */
+  refreshSeconds(): number {
+    return this._refreshSeconds();
+  }
+
+  /** Whether the sidebar is shown; polling pauses while it is not. */
+  isVisible(): boolean {
+    return !document.hidden && this._isVisible();
+  }
+
+  openJob(id: string): void {
+    this.route = { view: 'detail', id };
+  }
+
+  /** Back to the list; focus then returns to the job that was open. */
+  back(): void {
+    const route = this._route;
+    this._returnFocus = route.view === 'detail' ? route.id : null;
+    this.route = { view: 'list' };
+  }
+
+  /** The job whose row the list should focus once shown, or null. Read once. */
+  takeReturnFocus(): string | null {
+    const target = this._returnFocus;
+    this._returnFocus = null;
+    return target;
+  }
+
+  private _route: TrainingRoute = { view: 'list' };
+  private _status: JobStatus | '' = '';
+  private _returnFocus: string | null = null;
+  private _refreshSeconds: () => number;
+  private _isVisible: () => boolean;
+  private _changed = new Signal<this, void>(this);
+}
+
+export namespace TrainingModel {
+  export interface IOptions {
+    /** The refresh interval of the other tabs, in seconds. */
+    refreshSeconds?: () => number;
+    isVisible?: () => boolean;
+  }
+}
+
+function useSignal(signal: ISignal<unknown, unknown>): void {
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = (): void => setTick(n => n + 1);
+    signal.connect(onChange);
+    return () => {
+      signal.disconnect(onChange);
+    };
+  }, [signal]);
+}
+
+export function TrainingView(props: { model: TrainingModel }): JSX.Element {
+  const { model } = props;
+  useSignal(model.changed);
+  const route = model.route;
+  return (
+    <section
+      className="griffin-training"
+      data-griffin-view="training"
+      aria-label="Training jobs"
+    >
+      {route.view === 'detail' ? (
+        <JobPage key={route.id} id={route.id} model={model} />
+      ) : (
+        <JobList model={model} />
+      )}
+    </section>
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* Polling and formatting                                             */
+/* ------------------------------------------------------------------ */
+
+interface IPollState<T> {
+  data: T | null;
+  error: IShownError | null;
+  loading: boolean;
+  /** How many requests have been answered (or failed). */
+  updates: number;
+  reload: () => void;
+  setData: (data: T) => void;
+}
+
+/**
+ * Run `load` when `key` changes, then again after `delay(data)` ms for as
+ * long as that is not null. Polls are skipped while `visible()` is false.
+ */
+function usePolling<T>(
+  load: () => Promise<T>,
+  key: string,
+  delay: (data: T | null) => number | null,
+  visible: () => boolean
+): IPollState<T> {
+  const [data, setDataState] = React.useState<T | null>(null);
+  const [error, setError] = React.useState<IShownError | null>(null);
+  const [loading, setLoading] = React.useState(true);
+  const [updates, setUpdates] = React.useState(0);
+  const [nonce, setNonce] = React.useState(0);
+  const loadRef = React.useRef(load);
+  loadRef.current = load;
+  const delayRef = React.useRef(delay);
+  delayRef.current = delay;
+  const visibleRef = React.useRef(visible);
+  visibleRef.current = visible;
+  const dataRef = React.useRef<T | null>(null);
+
+  React.useEffect(() => {
+    let alive = true;
+    let timer: number | null = null;
+    const schedule = (ms: number): void => {
+      timer = window.setTimeout(tick, ms);
+    };
+    const run = async (): Promise<void> => {
+      setLoading(true);
+      try {
+        const value = await loadRef.current();
+        if (!alive) {
+          return;
+        }
+        dataRef.current = value;
+        setDataState(value);
+        setError(null);
+      } catch (reason) {
+        if (!alive) {
+          return;
+        }
+        setError(toShownError(reason));
+      }
+      setLoading(false);
+      setUpdates(n => n + 1);
+      const ms = delayRef.current(dataRef.current);
+      if (ms !== null) {
+        schedule(ms);
+      }
+    };
+    const tick = (): void => {
+      if (!alive) {
+        return;
+      }
+      if (!visibleRef.current()) {
+        schedule(1000);
+        return;
+      }
+      void run();
+    };
+    void run();
+    return () => {
+      alive = false;
+      if (timer !== null) {
+        window.clearTimeout(timer);
+      }
+    };
+  }, [key, nonce]);
+
+  const reload = React.useCallback(() => setNonce(n => n + 1), []);
+  const setData = React.useCallback((value: T) => {
+    dataRef.current = value;
+    setDataState(value);
+  }, []);
+  return { data, error, loading, updates, reload, setData };
+}
+
+/** `4.2 s`, `3 min 12 s`, `2 h 5 min`. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
+    return '—';
+  }
+  if (seconds < 1) {
+    return `${seconds === 0 ? 0 : seconds.toPrecision(2)} s`;
+  }
+  if (seconds < 60) {
+    return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  }
+  const whole = Math.round(seconds);
+  if (whole < 3600) {
+    const s = whole % 60;
+    return `${Math.floor(whole / 60)} min${s ? ` ${s} s` : ''}`;
+  }
+  const m = Math.floor((whole % 3600) / 60);
+  return `${Math.floor(whole / 3600)} h${m ? ` ${m} min` : ''}`;
+}
+
+function StatusBadge(props: { status: string }): JSX.Element {
+  const { status } = props;
+  const known = (JOB_STATES as ReadonlyArray<string>).includes(status);
+  return (
+    <span
+      className={`griffin-badge griffin-job-badge griffin-job-${
+        known ? status : 'unknown'
+      }`}
+      data-job-status={status}
+    >
+      {isActiveJob(status) ? (
+        <span className="griffin-job-pulse" aria-hidden="true" />
+      ) : null}
+      {status}
+    </span>
+  );
+}
+
+function ProgressBar(props: { progress: number; label: string }): JSX.Element {
+  const fraction = Math.max(0, Math.min(1, props.progress || 0));
+  return (
+    <div
+      className="griffin-progress"
+      role="progressbar"
+      aria-label={props.label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={Math.round(fraction * 100)}
+      title={formatPercent(fraction)}
+    >
+      <div
+        className="griffin-progress-fill"
+        style={{ width: `${fraction * 100}%` }}
+      />
+    </div>
+  );
+}
+
+function modelLabel(job: JobInfo): string | null {
+  return job.model_name
+    ? `${job.model_name}${job.model_version !== null ? ` v${job.model_version}` : ''}`
+    : null;
+}
+
+/* ------------------------------------------------------------------ */
+/* Job list                                                           */
+/* ------------------------------------------------------------------ */
+
+function JobList(props: { model: TrainingModel }): JSX.Element {
+  const { model } = props;
+  const status = model.statusFilter;
+  const jobs = usePolling<JobsPage>(
+    () => fetchJobs({ status, limit: JOBS_PAGE }),
+    `jobs#${status}`,
+    page => {
+      if (page?.jobs.some(job => isActiveJob(job.status))) {
+        return ACTIVE_POLL_MS;
+      }
+      const seconds = model.refreshSeconds();
+      return seconds > 0 ? seconds * 1000 : null;
+    },
+    () => model.isVisible()
+  );
+
+  const root = React.useRef<HTMLDivElement>(null);
+  const returnFocus = React.useRef<string | null>(model.takeReturnFocus());
+  React.useEffect(() => {
+    const target = returnFocus.current;
+    if (target === null || !root.current || jobs.data === null) {
+      return;
+    }
+    returnFocus.current = null;
+    root.current
+      .querySelector<HTMLElement>(`[data-training-job="${CSS.escape(target)}"] button`)
+      ?.focus();
+  }, [jobs.data]);
+
+  const page = jobs.data;
+  const list = page?.jobs ?? [];
+  const live = list.some(job => isActiveJob(job.status));
+  return (
+    <div className="griffin-job-list-view" ref={root}>
+      <div className="griffin-section-head">
+        <h3 className="griffin-section-title">Training jobs</h3>
+        <button
+          type="button"
+          className="griffin-button"
+          data-griffin-action="refresh-jobs"
+          title="Load the job list again"
+          onClick={jobs.reload}
+        >
+          {jobs.loading ? 'Loading…' : 'Refresh'}
+        </button>
+      </div>
+      <div className="griffin-job-filter">
+        <label htmlFor="griffin-job-status-filter">Status</label>
+        <select
+          id="griffin-job-status-filter"
+          className="griffin-input griffin-select"
+          value={status}
+          data-griffin-input="job-status-filter"
+          onChange={event =>
+            (model.statusFilter = event.target.value as JobStatus | '')
+          }
+        >
+          <option value="">all</option>
+          {JOB_STATES.map(state => (
+            <option key={state} value={state}>
+              {state}
+            </option>
+          ))}
+        </select>
+      </div>
+      {jobs.error ? (
+        <ErrorBox title="Could not load training jobs" error={jobs.error} />
+      ) : null}
+      <div
+        className="griffin-results"
+        aria-busy={jobs.loading}
+        data-griffin-updates={jobs.updates}
+      >
+        {page === null && !jobs.error ? (
+          <Loading label="Loading training jobs…" />
+        ) : null}
+        {page !== null ? (
+          <div className="griffin-results-count" role="status">
+            {page.total > list.length
+              ? `${list.length} of ${page.total} jobs`
+              : `${page.total} job${page.total === 1 ? '' : 's'}`}
+            {live ? ' · updating live' : ''}
+          </div>
+        ) : null}
+        {page !== null && list.length === 0 ? (
+          status ? (
+            <p className="griffin-muted">No {status} jobs.</p>
+          ) : (
+            <EmptyJobs />
+          )
+        ) : null}
+        {list.length > 0 ? (
+          <ul className="griffin-card-list" aria-label="Training jobs">
+            {list.map(job => (
+              <JobRow key={job.id} job={job} onOpen={() => model.openJob(job.id)} />
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function EmptyJobs(): JSX.Element {
+  return (
+    <div className="griffin-empty" data-griffin-empty="training">
+      <p className="griffin-empty-title">No training jobs yet.</p>
+      <p>
+        Start one from a notebook with a <code>%%griffin train</code> cell
+        holding the job spec, or from a terminal:
+      </p>
+      <pre className="griffin-code">griffin train spec.yaml</pre>
+      <p className="griffin-muted">
+        Jobs run on Ray; they show up here with their progress, metrics and
+        logs.
+      </p>
+    </div>
+  );
+}
+
+function JobRow(props: { job: JobInfo; onOpen: () => void }): JSX.Element {
+  const { job, onOpen } = props;
+  const active = isActiveJob(job.status);
+  const model = modelLabel(job);
+  return (
+    <li
+      className={`griffin-card griffin-job-card griffin-job-card-${job.status}`}
+      data-training-job={job.id}
+      data-job-status={job.status}
+    >
+      <button
+        type="button"
+        className="griffin-card-button"
+        aria-label={`Open training job ${job.id} (${job.status})`}
+        onClick={onOpen}
+      >
+        <span className="griffin-job-row-head">
+          <span className="griffin-card-title griffin-job-name">{job.name}</span>
+          <StatusBadge status={job.status} />
+        </span>
+        <code className="griffin-job-id" title="Job id">
+          {job.id}
+        </code>
+        <span className="griffin-card-meta">
+          <span className="griffin-kind griffin-job-runtime">{job.runtime}</span>
+          <span title="Running time">
+            {job.started_at ? formatDuration(job.duration_s) : 'not started'}
+          </span>
+          <span>
+            <Time iso={job.created_at} />
+          </span>
+          {job.owner ? (
+            <span className="griffin-card-owner" title="Owner">
+              {job.owner}
+            </span>
+          ) : null}
+        </span>
+        {active ? (
+          <span className="griffin-job-live">
+            <ProgressBar progress={job.progress} label={`Progress of ${job.id}`} />
+            {job.message ? (
+              <span className="griffin-muted griffin-job-message">{job.message}</span>
+            ) : null}
+          </span>
+        ) : null}
+        {job.status === 'failed' && job.message ? (
+          <span className="griffin-job-message griffin-job-message-failed">
+            {job.message}
+          </span>
+        ) : null}
+        {model || job.parent_id ? (
+          <span className="griffin-card-meta">
+            {model ? (
+              <span data-griffin-model={model}>
+                <span aria-hidden="true">⬢</span> {model}
+              </span>
+            ) : null}
+            {job.parent_id ? (
+              <span className="griffin-job-parent" title={`Re-run of ${job.parent_id}`}>
+                re-run of <code>{job.parent_id}</code>
+              </span>
+            ) : null}
+          </span>
+        ) : null}
+      </button>
+    </li>
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* One job                                                            */
+/* ------------------------------------------------------------------ */
+
+function Fact(props: { label: string; children: React.ReactNode }): JSX.Element {
+  return (
+    <div className="griffin-detail-fact">
+      <dt>{props.label}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
+function Section(props: {
+  title: string;
+  name: string;
+  extra?: React.ReactNode;
+  children: React.ReactNode;
+}): JSX.Element {
+  const id = `griffin-job-section-${props.name}`;
+  return (
+    <section
+      className="griffin-detail-section"
+      aria-labelledby={id}
+      data-job-section={props.name}
+    >
+      <div className="griffin-section-head">
+        <h4 className="griffin-subtitle" id={id}>
+          {props.title}
+        </h4>
+        {props.extra}
+      </div>
+      {props.children}
+    </section>
+  );
+}
+
+function JobPage(props: { id: string; model: TrainingModel }): JSX.Element {
+  const { id, model } = props;
+  const visible = (): boolean => model.isVisible();
+  const detail = usePolling<JobDetail>(
+    () => fetchJob(id),
+    id,
+    job => (job !== null && isActiveJob(job.status) ? ACTIVE_POLL_MS : null),
+    visible
+  );
+  const [cancelling, setCancelling] = React.useState(false);
+  const [actionError, setActionError] = React.useState<IShownError | null>(null);
+  const [editing, setEditing] = React.useState(false);
+
+  const heading = React.useRef<HTMLHeadingElement>(null);
+  React.useEffect(() => {
+    heading.current?.focus();
+  }, []);
+
+  const job = detail.data;
+  const active = job !== null && isActiveJob(job.status);
+
+  const cancel = async (): Promise<void> => {
+    const answer = await showDialog({
+      title: 'Cancel training job?',
+      body: `Stop ${id} on Ray. Its partial results are not registered.`,
+      buttons: [
+        Dialog.cancelButton({ label: 'Keep running' }),
+        Dialog.warnButton({ label: 'Cancel job' })
+      ]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    setCancelling(true);
+    setActionError(null);
+    try {
+      detail.setData(await cancelJob(id));
+    } catch (error) {
+      setActionError(toShownError(error));
+      detail.reload();
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <div
+      className="griffin-detail griffin-job-detail"
+      data-griffin-view="training-job-detail"
+      data-training-job={id}
+      data-job-status={job?.status ?? ''}
+      data-griffin-updates={detail.updates}
+      aria-busy={detail.loading}
+    >
+      <BackToList label="All jobs" onClick={() => model.back()} />
+      <div className="griffin-detail-head">
+        <h3 className="griffin-detail-title" tabIndex={-1} ref={heading}>
+          {job?.name ?? id}
+        </h3>
+        {job ? <StatusBadge status={job.status} /> : null}
+      </div>
+      <code className="griffin-job-id" title="Job id">
+        {id}
+      </code>
+      {detail.error ? (
+        <ErrorBox title={`Could not load job ${id}`} error={detail.error} />
+      ) : null}
+      {job === null && !detail.error ? <Loading label="Loading the job…" /> : null}
+      {job ? (
+        <>
+          {active ? (
+            <div className="griffin-job-live griffin-job-live-detail">
+              <ProgressBar progress={job.progress} label="Progress" />
+              <span className="griffin-muted">{formatPercent(job.progress)}</span>
+            </div>
+          ) : null}
+          {job.message ? (
+            <p className="griffin-job-status-message" role="status">
+              {job.message}
+            </p>
+          ) : null}
+          <div className="griffin-actions">
+            {active ? (
+              <button
+                type="button"
+                className="griffin-button griffin-button-danger"
+                data-griffin-action="cancel-job"
+                disabled={cancelling}
+                onClick={() => void cancel()}
+              >
+                {cancelling ? 'Cancelling…' : 'Cancel'}
+              </button>
+            ) : null}
+            <button
+              type="button"
+              className="griffin-button"
+              data-griffin-action="rerun"
+              aria-expanded={editing}
+              onClick={() => setEditing(!editing)}
+            >
+              Re-run with edits
+            </button>
+          </div>
+          {actionError ? (
+            <ErrorBox title="The job was not cancelled" error={actionError} />
+          ) : null}
+          {editing ? (
+            <RerunForm
+              job={job}
+              onClose={() => setEditing(false)}
+              onSubmitted={created => model.openJob(created.id)}
+            />
+          ) : null}
+          {job.status === 'failed' && job.error ? (
+            <Section title="Error" name="error">
+              <pre className="griffin-code griffin-job-error" data-griffin-job-error>
+                {job.error}
+              </pre>
+            </Section>
+          ) : null}
+          <JobSummary job={job} onOpenJob={jobId => model.openJob(jobId)} />
+          <JobMetrics job={job} visible={visible} />
+          <FinalMetrics job={job} />
+          {job.trials && job.trials.length > 0 ? (
+            <Section title={`Tuning trials (${job.trials.length})`} name="trials">
+              <TrialsTable job={job} trials={job.trials} />
+            </Section>
+          ) : null}
+          <LogTail job={job} visible={visible} />
+          <Section title="Details" name="details">
+            <JobFacts job={job} />
+          </Section>
+          <Section title="Workers" name="workers">
+            <WorkersTable job={job} />
+          </Section>
+          <Section title="Spec" name="spec">
+            <details className="griffin-sample">
+              <summary>Show the job spec (YAML)</summary>
+              <pre className="griffin-code">{job.spec_yaml}</pre>
+            </details>
+          </Section>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function str(value: unknown): string | null {
+  return value === null || value === undefined || value === ''
+    ? null
+    : String(value);
+}
+
+/** What the job made and how long it took: shown above the charts. */
+function JobSummary(props: {
+  job: JobDetail;
+  onOpenJob: (id: string) => void;
+}): JSX.Element {
+  const { job, onOpenJob } = props;
+  const model = modelLabel(job);
+  return (
+    <dl className="griffin-detail-facts griffin-job-summary">
+      <Fact label="Duration">
+        {job.started_at ? formatDuration(job.duration_s) : 'not started'}
+      </Fact>
+      <Fact label="Model">
+        {model ? (
+          <span className="griffin-job-model" data-griffin-model={model}>
+            {model}
+          </span>
+        ) : job.status === 'succeeded' ? (
+          'not registered'
+        ) : (
+          '—'
+        )}
+      </Fact>
+      {job.parent_id ? (
+        <Fact label="Re-run of">
+          <button
+            type="button"
+            className="griffin-link-button griffin-job-parent"
+            data-griffin-parent={job.parent_id}
+            onClick={() => onOpenJob(job.parent_id as string)}
+          >
+            {job.parent_id}
+          </button>
+        </Fact>
+      ) : null}
+    </dl>
+  );
+}
+
+function JobFacts(props: { job: JobDetail }): JSX.Element {
+  const { job } = props;
+  const data = job.data ?? {};
+  const columns = Array.isArray(data['feature_columns'])
+    ? (data['feature_columns'] as unknown[]).map(String)
+    : [];
+  const rows = data['rows'];
+  return (
+    <dl className="griffin-detail-facts">
+      <Fact label="Runtime">{job.runtime}</Fact>
+      <Fact label="Owner">{job.owner || '—'}</Fact>
+      <Fact label="Created">
+        <Time iso={job.created_at} />
+      </Fact>
+      {job.started_at ? (
+        <Fact label="Started">
+          <Time iso={job.started_at} />
+        </Fact>
+      ) : null}
+      {job.finished_at ? (
+        <Fact label="Finished">
+          <Time iso={job.finished_at} />
+        </Fact>
+      ) : null}
+      <Fact label="Data">
+        <code className="griffin-path" title={str(data['uri']) ?? ''}>
+          {str(data['uri']) ?? '—'}
+        </code>
+      </Fact>
+      {rows !== undefined ? <Fact label="Rows">{formatNumber(rows)}</Fact> : null}
+      {str(data['label']) ? (
+        <Fact label="Label">
+          <code>{str(data['label'])}</code>
+          {str(data['task']) ? (
+            <span className="griffin-muted"> · {str(data['task'])}</span>
+          ) : null}
+        </Fact>
+      ) : null}
+      {columns.length > 0 ? (
+        <Fact label="Features">
+          <span title={columns.join(', ')}>
+            {columns.length} column{columns.length === 1 ? '' : 's'}
+          </span>
+          {job.feature_refs.length > 0 ? (
+            <span className="griffin-muted">
+              {' '}
+              · {job.feature_refs.length} from the feature store
+            </span>
+          ) : null}
+        </Fact>
+      ) : null}
+      {job.ray_job_id ? (
+        <Fact label="Ray job">
+          <code title={job.ray_address}>{job.ray_job_id}</code>
+        </Fact>
+      ) : null}
+      <Fact label="Artifacts">
+        <code className="griffin-path" title={job.artifact_uri}>
+          {job.artifact_uri || '—'}
+        </code>
+      </Fact>
+    </dl>
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* Metrics                                                            */
+/* ------------------------------------------------------------------ */
+
+interface IMetricsState {
+  points: MetricPoint[];
+  error: IShownError | null;
+  loaded: boolean;
+}
+
+/**
+ * Every metric point of a job: all at once, then (while the job runs) the
+ * new ones every 1.5 s, until the server says the job has finished.
+ */
+function useMetricPoints(jobId: string, visible: () => boolean): IMetricsState {
+  const [state, setState] = React.useState<IMetricsState>({
+    points: [],
+    error: null,
+    loaded: false
+  });
+  const visibleRef = React.useRef(visible);
+  visibleRef.current = visible;
+
+  React.useEffect(() => {
+    let alive = true;
+    let timer: number | null = null;
+    let after = 0;
+    let points: MetricPoint[] = [];
+    const schedule = (ms: number): void => {
+      timer = window.setTimeout(tick, ms);
+    };
+    const run = async (): Promise<void> => {
+      try {
+        const page = await fetchJobMetrics(jobId, after, METRICS_PAGE);
+        if (!alive) {
+          return;
+        }
+        if (page.points.length > 0) {
+          points = points.concat(page.points);
+          after = page.last_id;
+        }
+        setState({ points, error: null, loaded: true });
+        if (page.points.length >= METRICS_PAGE) {
+          schedule(0);
+        } else if (isActiveJob(page.status)) {
+          schedule(METRICS_POLL_MS);
+        }
+      } catch (reason) {
+        if (!alive) {
+          return;
+        }
+        setState({ points, error: toShownError(reason), loaded: true });
+        schedule(5 * METRICS_POLL_MS);
+      }
+    };
+    const tick = (): void => {
+      if (!alive) {
+        return;
+      }
+      if (!visibleRef.current()) {
+        schedule(1000);
+        return;
+      }
+      void run();
+    };
+    void run();
+    return () => {
+      alive = false;
+      if (timer !== null) {
+        window.clearTimeout(timer);
+      }
+    };
+  }, [jobId]);
+  return state;
+}
+
+interface ISeries {
+  name: string;
+  /** [step, value], by step. */
+  points: Array<[number, number]>;
+}
+
+const SPLIT_PREFIX = /^(train|training|valid|validation|val|eval|test)_/;
+
+/** `valid_auc` → `auc`: the train and validation curves of a metric go together. */
+function metricGroup(name: string): string {
+  return name.replace(SPLIT_PREFIX, '') || name;
+}
+
+/** The metric group shown first: AUC, accuracy, else the first with a validation curve. */
+function defaultGroup(groups: Map<string, string[]>): string | null {
+  const names = Array.from(groups.keys());
+  for (const preferred of ['auc', 'accuracy', 'r2']) {
+    if (groups.has(preferred)) {
+      return preferred;
+    }
+  }
+  return (
+    names.find(g => groups.get(g)?.some(n => n.startsWith('valid'))) ??
+    names[0] ??
+    null
+  );
+}
+
+function JobMetrics(props: { job: JobDetail; visible: () => boolean }): JSX.Element {
+  const { job, visible } = props;
+  const metrics = useMetricPoints(job.id, visible);
+  const trials = job.trials ?? [];
+
+  // Points by run ('' is the main run, else a tuning trial) and metric name.
+  const byRun = React.useMemo(() => {
+    const runs = new Map<string, Map<string, Array<[number, number]>>>();
+    for (const p of metrics.points) {
+      let run = runs.get(p.trial);
+      if (!run) {
+        run = new Map();
+        runs.set(p.trial, run);
+      }
+      let series = run.get(p.name);
+      if (!series) {
+        series = [];
+        run.set(p.name, series);
+      }
+      series.push([p.step, p.value]);
+    }
+    for (const run of runs.values()) {
+      for (const series of run.values()) {
+        series.sort((a, b) => a[0] - b[0]);
+      }
+    }
+    return runs;
+  }, [metrics.points]);
+
+  const runIds = Array.from(byRun.keys()).sort((a, b) =>
+    a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)
+  );
+  const best = trials.find(t => t.best)?.trial ?? null;
+  const [chosenRun, setRun] = React.useState<string | null>(null);
+  const run =
+    chosenRun !== null && byRun.has(chosenRun)
+      ? chosenRun
+      : byRun.has('')
+        ? ''
+        : best !== null && byRun.has(best)
+          ? best
+          : runIds[0] ?? '';
+  const runSeries = byRun.get(run) ?? new Map<string, Array<[number, number]>>();
+
+  const groups = new Map<string, string[]>();
+  for (const name of Array.from(runSeries.keys()).sort()) {
+    const group = metricGroup(name);
+    groups.set(group, [...(groups.get(group) ?? []), name]);
+  }
+  const [chosenGroup, setGroup] = React.useState<string | null>(null);
+  const group =
+    chosenGroup !== null && groups.has(chosenGroup)
+      ? chosenGroup
+      : defaultGroup(groups);
+  const names = group !== null ? groups.get(group) ?? [] : [];
+  // Validation first: it is the curve that matters.
+  names.sort((a, b) => splitRank(a) - splitRank(b) || a.localeCompare(b));
+  const series: ISeries[] = names.map(name => ({
+    name,
+    points: runSeries.get(name) ?? []
+  }));
+
+  const active = isActiveJob(job.status);
+  return (
+    <Section
+      title="Metrics"
+      name="metrics"
+      extra={
+        active ? (
+          <span className="griffin-muted griffin-live-note">
+            <span className="griffin-job-pulse" aria-hidden="true" /> live
+          </span>
+        ) : null
+      }
+    >
+      {metrics.error ? (
+        <ErrorBox title="Could not load metrics" error={metrics.error} />
+      ) : null}
+      {!metrics.loaded ? <Loading label="Loading metrics…" /> : null}
+      {metrics.loaded && metrics.points.length === 0 ? (
+        <p className="griffin-muted">
+          {active
+            ? 'No metrics yet: they appear here as the first steps finish.'
+            : 'This job recorded no metrics.'}
+        </p>
+      ) : null}
+      {runIds.length > 1 || (runIds.length === 1 && runIds[0] !== '') ? (
+        <div className="griffin-field griffin-chart-run">
+          <label htmlFor={`griffin-metrics-run-${job.id}`}>Run</label>
+          <select
+            id={`griffin-metrics-run-${job.id}`}
+            className="griffin-input griffin-select"
+            value={run}
+            data-griffin-input="metrics-run"
+            onChange={event => setRun(event.target.value)}
+          >
+            {runIds.map(id => (
+              <option key={id} value={id}>
+                {id === '' ? 'main run' : `trial ${id}${id === best ? ' (best)' : ''}`}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+      {groups.size > 1 ? (
+        <div className="griffin-segments" role="group" aria-label="Metric">
+          {Array.from(groups.keys()).map(g => (
+            <button
+              key={g}
+              type="button"
+              className={`griffin-segment${g === group ? ' griffin-mod-selected' : ''}`}
+              aria-pressed={g === group}
+              data-metric-group={g}
+              onClick={() => setGroup(g)}
+            >
+              {g}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {series.length > 0 ? (
+        <LineChart series={series} title={group ?? ''} />
+      ) : null}
+    </Section>
+  );
+}
+
+function splitRank(name: string): number {
+  if (/^(valid|validation|val|eval)_/.test(name)) {
+    return 0;
+  }
+  if (/^(train|training)_/.test(name)) {
+    return 1;
+  }
+  return 2;
+}
+
+/** The width of an element, kept up to date. */
+function useWidth(ref: React.RefObject<HTMLElement>, initial: number): number {
+  const [width, setWidth] = React.useState(initial);
+  React.useLayoutEffect(() => {
+    const node = ref.current;
+    if (!node) {
+      return;
+    }
+    const measure = (): void => {
+      const w = Math.floor(node.getBoundingClientRect().width);
+      if (w > 0) {
+        setWidth(w);
+      }
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
+/** About `count` round tick values from `min` to `max`. */
+function ticks(min: number, max: number, count: number): number[] {
+  if (!(max > min)) {
+    return [min];
+  }
+  const raw = (max - min) / count;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step =
+    [1, 2, 2.5, 5, 10].map(m => m * power).find(s => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  }
+  return out;
+}
+
+const CHART_HEIGHT = 150;
+const PAD = { left: 44, right: 10, top: 8, bottom: 20 };
+
+/**
+ * Metric curves by step: one `<polyline>` per metric (validation solid,
+ * training dashed), round ticks, and the values at the step under the
+ * pointer in the legend.
+ */
+function LineChart(props: { series: ISeries[]; title: string }): JSX.Element {
+  const { series, title } = props;
+  const box = React.useRef<HTMLDivElement>(null);
+  const width = Math.max(160, useWidth(box, 260));
+  const [hover, setHover] = React.useState<number | null>(null);
+
+  const steps = React.useMemo(() => {
+    const unique = new Set<number>();
+    for (const s of series) {
+      for (const p of s.points) {
+        unique.add(p[0]);
+      }
+    }
+    return Array.from(unique).sort((a, b) => a - b);
+  }, [series]);
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const s of series) {
+    for (const p of s.points) {
+      if (Number.isFinite(p[1])) {
+        y0 = Math.min(y0, p[1]);
+        y1 = Math.max(y1, p[1]);
+      }
+    }
+  }
+  if (!Number.isFinite(y0)) {
+    y0 = 0;
+    y1 = 1;
+  }
+  const x0 = steps[0] ?? 0;
+  const x1 = steps[steps.length - 1] ?? 0;
+  if (!(y1 > y0)) {
+    const pad = Math.abs(y0) * 0.05 || 0.5;
+    y0 -= pad;
+    y1 += pad;
+  } else {
+    const pad = (y1 - y0) * 0.05;
+    y0 -= pad;
+    y1 += pad;
+  }
+  const plotW = width - PAD.left - PAD.right;
+  const plotH = CHART_HEIGHT - PAD.top - PAD.bottom;
+  const sx = (step: number): number =>
+    PAD.left + (x1 > x0 ? ((step - x0) / (x1 - x0)) * plotW : plotW / 2);
+  const sy = (value: number): number =>
+    PAD.top + (1 - (value - y0) / (y1 - y0)) * plotH;
+
+  const yTicks = ticks(y0, y1, 3).filter(v => v >= y0 && v <= y1);
+  // The first and last step, and round steps between that leave room for them.
+  const xTicks = [
+    x0,
+    ...ticks(x0, x1, Math.max(2, Math.floor(plotW / 60))).filter(
+      v =>
+        Number.isInteger(v) &&
+        Math.abs(sx(v) - sx(x0)) > 28 &&
+        Math.abs(sx(v) - sx(x1)) > 28
+    ),
+    ...(x1 > x0 ? [x1] : [])
+  ];
+
+  const onMove = (event: React.MouseEvent<SVGSVGElement>): void => {
+    const rect = event.currentTarget.getBoundingClientRect();
+    const x = event.clientX - rect.left;
+    const step = x0 + ((x - PAD.left) / plotW) * (x1 - x0);
+    // The recorded step nearest the pointer.
+    let nearest = steps[0];
+    for (const s of steps) {
+      if (Math.abs(s - step) < Math.abs(nearest - step)) {
+        nearest = s;
+      }
+    }
+    setHover(nearest);
+  };
+
+  const valueAt = (s: ISeries, step: number | null): number | null => {
+    if (s.points.length === 0) {
+      return null;
+    }
+    if (step === null) {
+      return s.points[s.points.length - 1][1];
+    }
+    const found = s.points.find(p => p[0] === step);
+    return found ? found[1] : null;
+  };
+  const lastStep = x1;
+  const label = `${title} by step: ${series
+    .map(s => `${s.name} ${formatNumber(valueAt(s, null), 4)}`)
+    .join(', ')} at step ${lastStep}`;
+
+  return (
+    <div className="griffin-line-chart" ref={box}>
+      <svg
+        className="griffin-chart"
+        data-metrics-chart={title}
+        role="img"
+        aria-label={label}
+        width={width}
+        height={CHART_HEIGHT}
+        onMouseMove={onMove}
+        onMouseLeave={() => setHover(null)}
+      >
+        {yTicks.map(v => (
+          <g key={`y${v}`}>
+            <line
+              className="griffin-chart-grid"
+              x1={PAD.left}
+              x2={width - PAD.right}
+              y1={sy(v)}
+              y2={sy(v)}
+            />
+            <text
+              className="griffin-chart-label"
+              x={PAD.left - 4}
+              y={sy(v)}
+              textAnchor="end"
+              dominantBaseline="central"
+            >
+              {formatNumber(v, 3)}
+            </text>
+          </g>
+        ))}
+        <line
+          className="griffin-chart-axis"
+          x1={PAD.left}
+          x2={width - PAD.right}
+          y1={PAD.top + plotH + 0.5}
+          y2={PAD.top + plotH + 0.5}
+        />
+        {xTicks.map(v => (
+          <text
+            key={`x${v}`}
+            className="griffin-chart-label"
+            x={sx(v)}
+            y={CHART_HEIGHT - 4}
+            textAnchor="middle"
+          >
+            {v}
+          </text>
+        ))}
+        {series.map((s, i) => {
+          const cls = `griffin-chart-line griffin-series-${i % 4}${
+            splitRank(s.name) === 1 ? ' griffin-chart-line-train' : ''
+          }`;
+          const finite = s.points.filter(p => Number.isFinite(p[1]));
+          if (finite.length === 1) {
+            return (
+              <circle
+                key={s.name}
+                className={`${cls} griffin-chart-dot`}
+                data-metric-series={s.name}
+                cx={sx(finite[0][0])}
+                cy={sy(finite[0][1])}
+                r={3}
+              />
+            );
+          }
+          return (
+            <polyline
+              key={s.name}
+              className={cls}
+              data-metric-series={s.name}
+              points={finite
+                .map(p => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
+                .join(' ')}
+            />
+          );
+        })}
+        {hover !== null ? (
+          <g className="griffin-chart-hover">
+            <line
+              className="griffin-chart-cursor"
+              x1={sx(hover)}
+              x2={sx(hover)}
+              y1={PAD.top}
+              y2={PAD.top + plotH}
+            />
+            {series.map((s, i) => {
+              const v = valueAt(s, hover);
+              return v === null || !Number.isFinite(v) ? null : (
+                <circle
+                  key={s.name}
+                  className={`griffin-chart-dot griffin-series-${i % 4}`}
+                  cx={sx(hover)}
+                  cy={sy(v)}
+                  r={3}
+                />
+              );
+            })}
+          </g>
+        ) : null}
+      </svg>
+      <ul className="griffin-chart-legend" aria-hidden="true">
+        <li className="griffin-muted">step {hover ?? lastStep}</li>
+        {series.map((s, i) => (
+          <li key={s.name} data-legend-metric={s.name}>
+            <span
+              className={`griffin-swatch griffin-series-${i % 4}${
+                splitRank(s.name) === 1 ? ' griffin-swatch-train' : ''
+              }`}
+            />
+            <code>{s.name}</code>
+            <span className="griffin-legend-value">
+              {formatNumber(valueAt(s, hover), 4)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Final metrics, validation first; counts and timings after the scores. */
+function FinalMetrics(props: { job: JobDetail }): JSX.Element | null {
+  const { job } = props;
+  const entries = Object.entries(job.metrics ?? {}).filter(
+    ([, value]) => typeof value === 'number' || typeof value === 'string'
+  );
+  if (entries.length === 0) {
+    return job.status === 'succeeded' ? (
+      <Section title="Final metrics" name="final-metrics">
+        <p className="griffin-muted">No final metrics were recorded.</p>
+      </Section>
+    ) : null;
+  }
+  entries.sort(
+    ([a], [b]) => splitRank(a) - splitRank(b) || a.localeCompare(b)
+  );
+  return (
+    <Section title="Final metrics" name="final-metrics">
+      <div className="griffin-table-wrap">
+        <table className="griffin-table griffin-final-metrics">
+          <tbody>
+            {entries.map(([name, value]) => (
+              <tr key={name} data-metric={name}>
+                <th scope="row">
+                  <code>{name}</code>
+                </th>
+                <td className="griffin-num" title={String(value)}>
+                  {name.endsWith('_seconds') && typeof value === 'number'
+                    ? formatDuration(value)
+                    : formatNumber(value, 4)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Section>
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* Logs, workers, trials                                              */
+/* ------------------------------------------------------------------ */
+
+function LogTail(props: { job: JobDetail; visible: () => boolean }): JSX.Element {
+  const { job, visible } = props;
+  const active = isActiveJob(job.status);
+  const logs = usePolling(
+    () => fetchJobLogs(job.id, LOG_TAIL),
+    // A last fetch once the job has finished.
+    `${job.id}#${active ? 'live' : job.status}`,
+    () => (active ? ACTIVE_POLL_MS : null),
+    visible
+  );
+  const pre = React.useRef<HTMLPreElement>(null);
+  // Follow the end of the log unless the user has scrolled up.
+  const follow = React.useRef(true);
+  React.useLayoutEffect(() => {
+    const node = pre.current;
+    if (node && follow.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+  }, [logs.data]);
+
+  const lines = logs.data?.lines ?? [];
+  const total = logs.data?.total_lines ?? 0;
+  return (
+    <Section
+      title="Log"
+      name="logs"
+      extra={
+        logs.data && total > lines.length ? (
+          <span className="griffin-muted">
+            last {lines.length} of {total.toLocaleString()} lines
+          </span>
+        ) : null
+      }
+    >
+      {logs.error ? <ErrorBox title="Could not load the log" error={logs.error} /> : null}
+      {logs.data === null && !logs.error ? <Loading label="Loading the log…" /> : null}
+      {logs.data !== null && lines.length === 0 ? (
+        <p className="griffin-muted">
+          {active ? 'Nothing logged yet.' : 'No log lines were kept.'}
+        </p>
+      ) : null}
+      {lines.length > 0 ? (
+        <pre
+          className="griffin-code griffin-log"
+          data-griffin-logs={job.id}
+          ref={pre}
+          tabIndex={0}
+          aria-label={`Log of ${job.id}`}
+          onScroll={event => {
+            const node = event.currentTarget;
+            follow.current =
+              node.scrollHeight - node.scrollTop - node.clientHeight < 16;
+          }}
+        >
+          {lines.join('\n')}
+        </pre>
+      ) : null}
+    </Section>
+  );
+}
+
+function WorkersTable(props: { job: JobDetail }): JSX.Element {
+  const { job } = props;
+  const workers = job.workers ?? [];
+  if (workers.length === 0) {
+    return (
+      <p className="griffin-muted">
+        {job.status === 'pending' || job.status === 'running'
+          ? 'No worker has started yet.'
+          : 'No workers were recorded.'}
+      </p>
+    );
+  }
+  return (
+    <div className="griffin-table-wrap">
+      <table className="griffin-table griffin-workers">
+        <thead>
+          <tr>
+            <th scope="col" className="griffin-num">
+              Rank
+            </th>
+            <th scope="col">Host</th>
+            <th scope="col" className="griffin-num">
+              PID
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {workers.map((worker, i) => (
+            <tr key={i} data-worker-rank={str(worker['rank']) ?? ''}>
+              <td className="griffin-num">
+                {str(worker['rank']) ?? '—'}
+                {worker['world_size'] !== undefined ? (
+                  <span className="griffin-muted"> / {str(worker['world_size'])}</span>
+                ) : null}
+              </td>
+              <td>
+                <code>{str(worker['host']) ?? '—'}</code>
+              </td>
+              <td className="griffin-num">{str(worker['pid']) ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function formatParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v, 3) : String(v)}`)
+    .join(', ');
+}
+
+function TrialsTable(props: { job: JobDetail; trials: TrialInfo[] }): JSX.Element {
+  const { job, trials } = props;
+  const tune = (job.spec?.['tune'] ?? null) as Record<string, unknown> | null;
+  const named = typeof tune?.['metric'] === 'string' ? (tune['metric'] as string) : null;
+  // The metric the sweep ranked by, else the first validation score.
+  const metric =
+    named ??
+    trials
+      .flatMap(t => Object.keys(t.metrics ?? {}))
+      .find(name => /^valid_/.test(name)) ??
+    null;
+  return (
+    <div className="griffin-table-wrap">
+      <table className="griffin-table griffin-trials">
+        <thead>
+          <tr>
+            <th scope="col">Trial</th>
+            <th scope="col">Params</th>
+            {metric ? (
+              <th scope="col" className="griffin-num">
+                {metric}
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>
+          {trials.map(trial => (
+            <tr
+              key={trial.trial}
+              data-trial={trial.trial}
+              className={trial.best ? 'griffin-trial-best' : undefined}
+            >
+              <td>
+                <code title={trial.trial}>{trial.trial}</code>
+                <div>
+                  <span
+                    className={`griffin-status-text griffin-status-${trial.status.replace(
+                      /[^a-z]/gi,
+                      ''
+                    )}`}
+                  >
+                    {trial.status}
+                  </span>
+                  {trial.best ? <span className="griffin-kind">best</span> : null}
+                </div>
+              </td>
+              <td className="griffin-trial-params">{formatParams(trial.params ?? {})}</td>
+              {metric ? (
+                <td className="griffin-num">
+                  {formatNumber((trial.metrics ?? {})[metric], 4)}
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* Re-run with edits                                                  */
+/* ------------------------------------------------------------------ */
+
+/** The 1-based line a spec error points at (`line 7`), if it names one. */
+function errorLine(error: IShownError | null): number | null {
+  const match = error?.message.match(/\bline (\d+)/i);
+  return match ? Number(match[1]) : null;
+}
+
+function RerunForm(props: {
+  job: JobDetail;
+  onClose: () => void;
+  onSubmitted: (job: JobDetail) => void;
+}): JSX.Element {
+  const { job, onClose, onSubmitted } = props;
+  const [text, setText] = React.useState(job.spec_yaml);
+  const [error, setError] = React.useState<IShownError | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  const area = React.useRef<HTMLTextAreaElement>(null);
+  const id = `griffin-rerun-${job.id}`;
+
+  React.useEffect(() => {
+    area.current?.focus();
+  }, []);
+
+  const submit = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await submitJobYaml(text, job.id);
+      onSubmitted(created);
+    } catch (reason) {
+      setError(toShownError(reason));
+      setBusy(false);
+    }
+  };
+
+  /** Select the line an error names, so the edit starts there. */
+  const showLine = (line: number): void => {
+    const node = area.current;
+    if (!node) {
+      return;
+    }
+    const lines = text.split('\n');
+    const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+    const end = start + (lines[line - 1]?.length ?? 0);
+    node.focus();
+    node.setSelectionRange(start, end);
+    const lineHeight = node.scrollHeight / Math.max(1, lines.length);
+    node.scrollTop = Math.max(0, (line - 3) * lineHeight);
+  };
+
+  const line = errorLine(error);
+  const rows = Math.min(22, Math.max(8, text.split('\n').length + 1));
+  return (
+    <form
+      className="griffin-rerun"
+      data-griffin-view="rerun-form"
+      onSubmit={event => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <div className="griffin-field">
+        <label htmlFor={id}>Job spec (YAML)</label>
+        <textarea
+          id={id}
+          ref={area}
+          className="griffin-input griffin-code-input griffin-rerun-text"
+          value={text}
+          rows={rows}
+          spellCheck={false}
+          autoComplete="off"
+          aria-invalid={error !== null}
+          aria-describedby={`${id}-hint`}
+          data-griffin-input="rerun-yaml"
+          onChange={event => setText(event.target.value)}
+          onKeyDown={event => {
+            if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+              event.preventDefault();
+              void submit();
+            }
+          }}
+        />
+        <div className="griffin-hint" id={`${id}-hint`}>
+          The new job records this one ({job.id}) as its parent. Ctrl+Enter
+          submits.
+        </div>
+      </div>
+      {error ? (
+        <ErrorBox title="The spec was not accepted" error={error}>
+          {line !== null ? (
+            <button
+              type="button"
+              className="griffin-link-button griffin-error-line"
+              onClick={() => showLine(line)}
+            >
+              Show line {line}
+            </button>
+          ) : null}
+        </ErrorBox>
+      ) : null}
+      <div className="griffin-actions">
+        <button
+          type="submit"
+          className="griffin-button griffin-button-primary"
+          data-griffin-action="submit-rerun"
+          disabled={busy || !text.trim()}
+        >
+          {busy ? 'Submitting…' : 'Submit'}
+        </button>
+        <button
+          type="button"
+          className="griffin-button"
+          data-griffin-action="close-rerun"
+          onClick={onClose}
+        >
+          Close
+        </button>
+        <button
+          type="button"
+          className="griffin-link-button"
+          disabled={text === job.spec_yaml}
+          onClick={() => {
+            setText(job.spec_yaml);
+            setError(null);
+          }}
+        >
+          Undo edits
+        </button>
+      </div>
+    </form>
+  );
+}
