@@ -45,19 +45,25 @@ def make_data(path: Path, rows: int, features: int, seed: int = 0) -> None:
     frame.to_parquet(path, index=False)
 
 
-def plain_lightgbm(path: Path, rounds: int) -> dict[str, float]:
-    """What a user would write by hand: read, split, Dataset, train with validation metrics."""
-    import lightgbm as lgb
+def read_split(path: Path) -> tuple[list[str], Any, Any, Any, Any]:
+    """Columns, features, label and the same random 80/20 split a Griffin job makes."""
     import pandas as pd
 
     from griffin_lab.training.data import split_indices
 
-    t0 = time.perf_counter()
     frame = pd.read_parquet(path)
     cols = [c for c in frame.columns if c != "label"]
-    x = frame[cols].to_numpy("float32")
-    y = frame["label"].to_numpy("float32")
     train_idx, valid_idx = split_indices(len(frame), "random", 0.2, 42)
+    return (cols, frame[cols].to_numpy("float32"), frame["label"].to_numpy("float32"),
+            train_idx, valid_idx)
+
+
+def plain_lightgbm(path: Path, rounds: int) -> dict[str, float]:
+    """What a user would write by hand: read, split, Dataset, train with validation metrics."""
+    import lightgbm as lgb
+
+    t0 = time.perf_counter()
+    cols, x, y, train_idx, valid_idx = read_split(path)
     train = lgb.Dataset(x[train_idx], y[train_idx], feature_name=cols, free_raw_data=False)
     valid = lgb.Dataset(x[valid_idx], y[valid_idx], reference=train)
     t1 = time.perf_counter()
@@ -76,17 +82,10 @@ def plain_lightgbm(path: Path, rounds: int) -> dict[str, float]:
 def plain_keras(path: Path, epochs: int, batch: int) -> dict[str, float]:
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import pandas as pd
     import tf_keras as keras
 
-    from griffin_lab.training.data import split_indices
-
     t0 = time.perf_counter()
-    frame = pd.read_parquet(path)
-    cols = [c for c in frame.columns if c != "label"]
-    x = frame[cols].to_numpy("float32")
-    y = frame["label"].to_numpy("float32")
-    train_idx, valid_idx = split_indices(len(frame), "random", 0.2, 42)
+    cols, x, y, train_idx, valid_idx = read_split(path)
     mean, std = x[train_idx].mean(axis=0), x[train_idx].std(axis=0)
     inputs = keras.Input(shape=(len(cols),))
     h = keras.layers.Normalization(mean=mean, variance=std ** 2)(inputs)

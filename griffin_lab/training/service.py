@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 LOG_TAIL_LINES = 60
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Ray's own chatter that says nothing about the job
-_NOISE = re.compile(r"(INFO (worker|job_manager|usage_lib|packaging)\.py|"
+_NOISE = re.compile(r"(INFO (worker|job_manager|usage_lib|packaging|config)\.py|"
                     r"Runtime env is setting up|Using address|Connecting to existing Ray cluster|"
                     r"View the dashboard at)")
 
