@@ -1,7 +1,8 @@
 /**
  * Small pieces shared by the Griffin views: errors, loading states,
- * formatting and a request hook.
+ * formatting, detail-view building blocks and request hooks.
  */
+import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
 import { GriffinApiError } from './api';
@@ -261,6 +262,55 @@ export function useRequest<T>(
   return { data, error, loading, reload, setData };
 }
 
+/**
+ * Where a sidebar tab is (its route) and what the list should focus when
+ * shown again; kept outside React so it survives tab switches. `changed`
+ * fires on every change, subclasses' own state included.
+ */
+export class TabRouteModel<R> {
+  constructor(route: R) {
+    this._route = route;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get route(): R {
+    return this._route;
+  }
+  set route(route: R) {
+    this._route = route;
+    this._changed.emit();
+  }
+
+  /**
+   * Where the list should put the focus once shown (set by the tab's
+   * `back()`), or null to leave the focus alone. Read once.
+   */
+  takeReturnFocus(): string | null {
+    const target = this._returnFocus;
+    this._returnFocus = null;
+    return target;
+  }
+
+  protected _returnFocus: string | null = null;
+  protected _changed = new Signal<this, void>(this);
+  private _route: R;
+}
+
+/** Re-render the calling component whenever `signal` fires. */
+export function useSignal(signal: ISignal<unknown, unknown>): void {
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = (): void => setTick(n => n + 1);
+    signal.connect(onChange);
+    return () => {
+      signal.disconnect(onChange);
+    };
+  }, [signal]);
+}
+
 /** A value that follows `value` once it has stopped changing for `ms`. */
 export function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = React.useState(value);
@@ -288,5 +338,77 @@ export function BackToList(props: {
         <span aria-hidden="true">←</span> {props.label ?? 'All features'}
       </button>
     </div>
+  );
+}
+
+/** One label and value of a detail view's facts (inside a `<dl>`). */
+export function Fact(props: {
+  label: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <div className="griffin-detail-fact">
+      <dt>{props.label}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
+/** A file path or URI, in full in the title; `—` when empty. */
+export function PathValue(props: { path: string }): JSX.Element {
+  return (
+    <code className="griffin-path" title={props.path}>
+      {props.path || '—'}
+    </code>
+  );
+}
+
+/** A status word coloured by its value (`griffin-status-succeeded`…). */
+export function StatusText(props: { status: string }): JSX.Element {
+  const { status } = props;
+  return (
+    <span
+      className={`griffin-status-text griffin-status-${status.replace(
+        /[^a-z]/gi,
+        ''
+      )}`}
+    >
+      {status}
+    </span>
+  );
+}
+
+export interface ISectionProps {
+  title: string;
+  /** Names the section; its heading's id is `${idPrefix}-${name}`. */
+  name: string;
+  /** Shown beside the title. */
+  extra?: React.ReactNode;
+  children: React.ReactNode;
+}
+
+/** A titled section of a detail view (a feature view's by default). */
+export function Section(
+  props: ISectionProps & {
+    idPrefix?: string;
+    /** More attributes of the `<section>`, e.g. `{ 'data-job-section': name }`. */
+    attributes?: Record<string, string>;
+  }
+): JSX.Element {
+  const id = `${props.idPrefix ?? 'griffin-fv-section'}-${props.name}`;
+  return (
+    <section
+      className="griffin-detail-section"
+      aria-labelledby={id}
+      {...props.attributes}
+    >
+      <div className="griffin-section-head">
+        <h4 className="griffin-subtitle" id={id}>
+          {props.title}
+        </h4>
+        {props.extra}
+      </div>
+      {props.children}
+    </section>
   );
 }

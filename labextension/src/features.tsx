@@ -2,7 +2,6 @@
  * The "Features" tab: search the feature catalogue, open a feature view
  * (schema, statistics charts, validation reports, history) and add sources.
  */
-import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
 import {
@@ -27,6 +26,7 @@ import { HistogramChart } from './charts';
 import {
   BackToList,
   ErrorBox,
+  Fact,
   formatNumber,
   formatPercent,
   formatTtl,
@@ -34,10 +34,15 @@ import {
   Highlight,
   IShownError,
   Loading,
+  PathValue,
+  Section,
+  StatusText,
+  TabRouteModel,
   Time,
   toShownError,
   useDebounced,
-  useRequest
+  useRequest,
+  useSignal
 } from './common';
 import { ReportView, RuleList } from './reports';
 
@@ -59,17 +64,9 @@ export interface IFeatureFilters {
  * Where the Features tab is (list, a view's detail, the new-source form)
  * and the search filters; kept outside React so they survive tab switches.
  */
-export class FeaturesModel {
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  get route(): FeaturesRoute {
-    return this._route;
-  }
-  set route(route: FeaturesRoute) {
-    this._route = route;
-    this._changed.emit();
+export class FeaturesModel extends TabRouteModel<FeaturesRoute> {
+  constructor() {
+    super({ view: 'list' });
   }
 
   get filters(): IFeatureFilters {
@@ -95,40 +92,18 @@ export class FeaturesModel {
     this.route = { view: 'detail', name };
   }
 
-  /** Back to the list; focus then returns to where the user came from. */
+  /**
+   * Back to the list; focus then returns to where the user came from: the
+   * view that was open, else (`''`) the search box.
+   */
   back(): void {
-    const route = this._route;
+    const route = this.route;
     this._returnFocus = route.view === 'detail' ? route.name : '';
     this.route = { view: 'list' };
   }
 
-  /**
-   * Where the list should put the focus once shown: a view's name, `''` for
-   * the search box, or null (leave the focus alone). Read once.
-   */
-  takeReturnFocus(): string | null {
-    const target = this._returnFocus;
-    this._returnFocus = null;
-    return target;
-  }
-
-  private _route: FeaturesRoute = { view: 'list' };
   private _filters: IFeatureFilters = { q: '', tag: '', owner: '', entity: '' };
   private _generation = 0;
-  private _returnFocus: string | null = null;
-  private _changed = new Signal<this, void>(this);
-}
-
-/** Re-render the calling component whenever `signal` fires. */
-function useSignal(signal: ISignal<unknown, unknown>): void {
-  const [, setTick] = React.useState(0);
-  React.useEffect(() => {
-    const onChange = (): void => setTick(n => n + 1);
-    signal.connect(onChange);
-    return () => {
-      signal.disconnect(onChange);
-    };
-  }, [signal]);
 }
 
 export function FeaturesView(props: { model: FeaturesModel }): JSX.Element {
@@ -550,38 +525,6 @@ function ServiceResult(props: {
 /* One feature view                                                   */
 /* ------------------------------------------------------------------ */
 
-function Fact(props: {
-  label: string;
-  children: React.ReactNode;
-}): JSX.Element {
-  return (
-    <div className="griffin-detail-fact">
-      <dt>{props.label}</dt>
-      <dd>{props.children}</dd>
-    </div>
-  );
-}
-
-function Section(props: {
-  title: string;
-  extra?: React.ReactNode;
-  children: React.ReactNode;
-  name: string;
-}): JSX.Element {
-  const id = `griffin-fv-section-${props.name}`;
-  return (
-    <section className="griffin-detail-section" aria-labelledby={id}>
-      <div className="griffin-section-head">
-        <h4 className="griffin-subtitle" id={id}>
-          {props.title}
-        </h4>
-        {props.extra}
-      </div>
-      {props.children}
-    </section>
-  );
-}
-
 function FeatureViewPage(props: {
   name: string;
   onBack: () => void;
@@ -782,14 +725,6 @@ function FeatureViewPage(props: {
         </>
       ) : null}
     </div>
-  );
-}
-
-function PathValue(props: { path: string }): JSX.Element {
-  return (
-    <code className="griffin-path" title={props.path}>
-      {props.path || '—'}
-    </code>
   );
 }
 
@@ -1005,14 +940,7 @@ function Materializations(props: { view: FeatureViewDetail }): JSX.Element {
                 <Time iso={m.started_at} />
               </td>
               <td>
-                <span
-                  className={`griffin-status-text griffin-status-${m.status.replace(
-                    /[^a-z]/gi,
-                    ''
-                  )}`}
-                >
-                  {m.status}
-                </span>
+                <StatusText status={m.status} />
               </td>
               <td className="griffin-num">{m.rows.toLocaleString()}</td>
               <td>

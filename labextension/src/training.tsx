@@ -4,7 +4,6 @@
  * model, with cancel and re-run with edits.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
-import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
 import {
@@ -25,12 +24,19 @@ import {
 import {
   BackToList,
   ErrorBox,
+  Fact,
   formatNumber,
   formatPercent,
+  ISectionProps,
   IShownError,
   Loading,
+  PathValue,
+  Section,
+  StatusText,
+  TabRouteModel,
   Time,
-  toShownError
+  toShownError,
+  useSignal
 } from './common';
 
 /** Poll period while a job in view is pending or running. */
@@ -56,22 +62,11 @@ export type TrainingRoute = { view: 'list' } | { view: 'detail'; id: string };
  * Where the Training tab is (the job list or one job) and the list's status
  * filter; kept outside React so they survive tab switches.
  */
-export class TrainingModel {
+export class TrainingModel extends TabRouteModel<TrainingRoute> {
   constructor(options: TrainingModel.IOptions = {}) {
+    super({ view: 'list' });
     this._refreshSeconds = options.refreshSeconds ?? (() => 0);
     this._isVisible = options.isVisible ?? (() => true);
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  get route(): TrainingRoute {
-    return this._route;
-  }
-  set route(route: TrainingRoute) {
-    this._route = route;
-    this._changed.emit();
   }
 
   /** The status the job list is filtered by; `''` for all. */
@@ -99,24 +94,14 @@ export class TrainingModel {
 
   /** Back to the list; focus then returns to the job that was open. */
   back(): void {
-    const route = this._route;
+    const route = this.route;
     this._returnFocus = route.view === 'detail' ? route.id : null;
     this.route = { view: 'list' };
   }
 
-  /** The job whose row the list should focus once shown, or null. Read once. */
-  takeReturnFocus(): string | null {
-    const target = this._returnFocus;
-    this._returnFocus = null;
-    return target;
-  }
-
-  private _route: TrainingRoute = { view: 'list' };
   private _status: JobStatus | '' = '';
-  private _returnFocus: string | null = null;
   private _refreshSeconds: () => number;
   private _isVisible: () => boolean;
-  private _changed = new Signal<this, void>(this);
 }
 
 export namespace TrainingModel {
@@ -125,17 +110,6 @@ export namespace TrainingModel {
     refreshSeconds?: () => number;
     isVisible?: () => boolean;
   }
-}
-
-function useSignal(signal: ISignal<unknown, unknown>): void {
-  const [, setTick] = React.useState(0);
-  React.useEffect(() => {
-    const onChange = (): void => setTick(n => n + 1);
-    signal.connect(onChange);
-    return () => {
-      signal.disconnect(onChange);
-    };
-  }, [signal]);
 }
 
 export function TrainingView(props: { model: TrainingModel }): JSX.Element {
@@ -172,6 +146,52 @@ interface IPollState<T> {
 }
 
 /**
+ * A poll loop: call the poll function now, then again after the ms its
+ * answer says, until it answers null, `deps` change or the component goes
+ * away. A poll that falls due while `visible()` is false waits, looking
+ * again every second. `start` runs once per (re)start and makes the poll
+ * function, which may keep state between its calls; it should only set
+ * React state while `alive()` is true.
+ */
+function usePollLoop(
+  start: (alive: () => boolean) => () => Promise<number | null>,
+  deps: React.DependencyList,
+  visible: () => boolean
+): void {
+  const visibleRef = React.useRef(visible);
+  visibleRef.current = visible;
+
+  React.useEffect(() => {
+    let alive = true;
+    let timer: number | null = null;
+    const poll = start(() => alive);
+    const run = async (): Promise<void> => {
+      const ms = await poll();
+      if (alive && ms !== null) {
+        timer = window.setTimeout(tick, ms);
+      }
+    };
+    const tick = (): void => {
+      if (!alive) {
+        return;
+      }
+      if (!visibleRef.current()) {
+        timer = window.setTimeout(tick, 1000);
+        return;
+      }
+      void run();
+    };
+    void run();
+    return () => {
+      alive = false;
+      if (timer !== null) {
+        window.clearTimeout(timer);
+      }
+    };
+  }, deps);
+}
+
+/**
  * Run `load` when `key` changes, then again after `delay(data)` ms for as
  * long as that is not null. Polls are skipped while `visible()` is false.
  */
@@ -190,57 +210,32 @@ function usePolling<T>(
   loadRef.current = load;
   const delayRef = React.useRef(delay);
   delayRef.current = delay;
-  const visibleRef = React.useRef(visible);
-  visibleRef.current = visible;
   const dataRef = React.useRef<T | null>(null);
 
-  React.useEffect(() => {
-    let alive = true;
-    let timer: number | null = null;
-    const schedule = (ms: number): void => {
-      timer = window.setTimeout(tick, ms);
-    };
-    const run = async (): Promise<void> => {
+  usePollLoop(
+    alive => async () => {
       setLoading(true);
       try {
         const value = await loadRef.current();
-        if (!alive) {
-          return;
+        if (!alive()) {
+          return null;
         }
         dataRef.current = value;
         setDataState(value);
         setError(null);
       } catch (reason) {
-        if (!alive) {
-          return;
+        if (!alive()) {
+          return null;
         }
         setError(toShownError(reason));
       }
       setLoading(false);
       setUpdates(n => n + 1);
-      const ms = delayRef.current(dataRef.current);
-      if (ms !== null) {
-        schedule(ms);
-      }
-    };
-    const tick = (): void => {
-      if (!alive) {
-        return;
-      }
-      if (!visibleRef.current()) {
-        schedule(1000);
-        return;
-      }
-      void run();
-    };
-    void run();
-    return () => {
-      alive = false;
-      if (timer !== null) {
-        window.clearTimeout(timer);
-      }
-    };
-  }, [key, nonce]);
+      return delayRef.current(dataRef.current);
+    },
+    [key, nonce],
+    visible
+  );
 
   const reload = React.useCallback(() => setNonce(n => n + 1), []);
   const setData = React.useCallback((value: T) => {
@@ -511,36 +506,14 @@ function JobRow(props: { job: JobInfo; onOpen: () => void }): JSX.Element {
 /* One job                                                            */
 /* ------------------------------------------------------------------ */
 
-function Fact(props: { label: string; children: React.ReactNode }): JSX.Element {
+/** A section of the job page (`data-job-section` = its name). */
+function JobSection(props: ISectionProps): JSX.Element {
   return (
-    <div className="griffin-detail-fact">
-      <dt>{props.label}</dt>
-      <dd>{props.children}</dd>
-    </div>
-  );
-}
-
-function Section(props: {
-  title: string;
-  name: string;
-  extra?: React.ReactNode;
-  children: React.ReactNode;
-}): JSX.Element {
-  const id = `griffin-job-section-${props.name}`;
-  return (
-    <section
-      className="griffin-detail-section"
-      aria-labelledby={id}
-      data-job-section={props.name}
-    >
-      <div className="griffin-section-head">
-        <h4 className="griffin-subtitle" id={id}>
-          {props.title}
-        </h4>
-        {props.extra}
-      </div>
-      {props.children}
-    </section>
+    <Section
+      {...props}
+      idPrefix="griffin-job-section"
+      attributes={{ 'data-job-section': props.name }}
+    />
   );
 }
 
@@ -658,33 +631,33 @@ function JobPage(props: { id: string; model: TrainingModel }): JSX.Element {
             />
           ) : null}
           {job.status === 'failed' && job.error ? (
-            <Section title="Error" name="error">
+            <JobSection title="Error" name="error">
               <pre className="griffin-code griffin-job-error" data-griffin-job-error>
                 {job.error}
               </pre>
-            </Section>
+            </JobSection>
           ) : null}
           <JobSummary job={job} onOpenJob={jobId => model.openJob(jobId)} />
           <JobMetrics job={job} visible={visible} />
           <FinalMetrics job={job} />
           {job.trials && job.trials.length > 0 ? (
-            <Section title={`Tuning trials (${job.trials.length})`} name="trials">
+            <JobSection title={`Tuning trials (${job.trials.length})`} name="trials">
               <TrialsTable job={job} trials={job.trials} />
-            </Section>
+            </JobSection>
           ) : null}
           <LogTail job={job} visible={visible} />
-          <Section title="Details" name="details">
+          <JobSection title="Details" name="details">
             <JobFacts job={job} />
-          </Section>
-          <Section title="Workers" name="workers">
+          </JobSection>
+          <JobSection title="Workers" name="workers">
             <WorkersTable job={job} />
-          </Section>
-          <Section title="Spec" name="spec">
+          </JobSection>
+          <JobSection title="Spec" name="spec">
             <details className="griffin-sample">
               <summary>Show the job spec (YAML)</summary>
               <pre className="griffin-code">{job.spec_yaml}</pre>
             </details>
-          </Section>
+          </JobSection>
         </>
       ) : null}
     </div>
@@ -761,9 +734,7 @@ function JobFacts(props: { job: JobDetail }): JSX.Element {
         </Fact>
       ) : null}
       <Fact label="Data">
-        <code className="griffin-path" title={str(data['uri']) ?? ''}>
-          {str(data['uri']) ?? '—'}
-        </code>
+        <PathValue path={str(data['uri']) ?? ''} />
       </Fact>
       {rows !== undefined ? <Fact label="Rows">{formatNumber(rows)}</Fact> : null}
       {str(data['label']) ? (
@@ -793,9 +764,7 @@ function JobFacts(props: { job: JobDetail }): JSX.Element {
         </Fact>
       ) : null}
       <Fact label="Artifacts">
-        <code className="griffin-path" title={job.artifact_uri}>
-          {job.artifact_uri || '—'}
-        </code>
+        <PathValue path={job.artifact_uri} />
       </Fact>
     </dl>
   );
@@ -821,59 +790,38 @@ function useMetricPoints(jobId: string, visible: () => boolean): IMetricsState {
     error: null,
     loaded: false
   });
-  const visibleRef = React.useRef(visible);
-  visibleRef.current = visible;
 
-  React.useEffect(() => {
-    let alive = true;
-    let timer: number | null = null;
-    let after = 0;
-    let points: MetricPoint[] = [];
-    const schedule = (ms: number): void => {
-      timer = window.setTimeout(tick, ms);
-    };
-    const run = async (): Promise<void> => {
-      try {
-        const page = await fetchJobMetrics(jobId, after, METRICS_PAGE);
-        if (!alive) {
-          return;
+  usePollLoop(
+    alive => {
+      let after = 0;
+      let points: MetricPoint[] = [];
+      return async () => {
+        try {
+          const page = await fetchJobMetrics(jobId, after, METRICS_PAGE);
+          if (!alive()) {
+            return null;
+          }
+          if (page.points.length > 0) {
+            points = points.concat(page.points);
+            after = page.last_id;
+          }
+          setState({ points, error: null, loaded: true });
+          if (page.points.length >= METRICS_PAGE) {
+            return 0;
+          }
+          return isActiveJob(page.status) ? METRICS_POLL_MS : null;
+        } catch (reason) {
+          if (!alive()) {
+            return null;
+          }
+          setState({ points, error: toShownError(reason), loaded: true });
+          return 5 * METRICS_POLL_MS;
         }
-        if (page.points.length > 0) {
-          points = points.concat(page.points);
-          after = page.last_id;
-        }
-        setState({ points, error: null, loaded: true });
-        if (page.points.length >= METRICS_PAGE) {
-          schedule(0);
-        } else if (isActiveJob(page.status)) {
-          schedule(METRICS_POLL_MS);
-        }
-      } catch (reason) {
-        if (!alive) {
-          return;
-        }
-        setState({ points, error: toShownError(reason), loaded: true });
-        schedule(5 * METRICS_POLL_MS);
-      }
-    };
-    const tick = (): void => {
-      if (!alive) {
-        return;
-      }
-      if (!visibleRef.current()) {
-        schedule(1000);
-        return;
-      }
-      void run();
-    };
-    void run();
-    return () => {
-      alive = false;
-      if (timer !== null) {
-        window.clearTimeout(timer);
-      }
-    };
-  }, [jobId]);
+      };
+    },
+    [jobId],
+    visible
+  );
   return state;
 }
 
@@ -969,7 +917,7 @@ function JobMetrics(props: { job: JobDetail; visible: () => boolean }): JSX.Elem
 
   const active = isActiveJob(job.status);
   return (
-    <Section
+    <JobSection
       title="Metrics"
       name="metrics"
       extra={
@@ -1028,7 +976,7 @@ function JobMetrics(props: { job: JobDetail; visible: () => boolean }): JSX.Elem
       {series.length > 0 ? (
         <LineChart series={series} title={group ?? ''} />
       ) : null}
-    </Section>
+    </JobSection>
   );
 }
 
@@ -1307,16 +1255,16 @@ function FinalMetrics(props: { job: JobDetail }): JSX.Element | null {
   );
   if (entries.length === 0) {
     return job.status === 'succeeded' ? (
-      <Section title="Final metrics" name="final-metrics">
+      <JobSection title="Final metrics" name="final-metrics">
         <p className="griffin-muted">No final metrics were recorded.</p>
-      </Section>
+      </JobSection>
     ) : null;
   }
   entries.sort(
     ([a], [b]) => splitRank(a) - splitRank(b) || a.localeCompare(b)
   );
   return (
-    <Section title="Final metrics" name="final-metrics">
+    <JobSection title="Final metrics" name="final-metrics">
       <div className="griffin-table-wrap">
         <table className="griffin-table griffin-final-metrics">
           <tbody>
@@ -1335,7 +1283,7 @@ function FinalMetrics(props: { job: JobDetail }): JSX.Element | null {
           </tbody>
         </table>
       </div>
-    </Section>
+    </JobSection>
   );
 }
 
@@ -1366,7 +1314,7 @@ function LogTail(props: { job: JobDetail; visible: () => boolean }): JSX.Element
   const lines = logs.data?.lines ?? [];
   const total = logs.data?.total_lines ?? 0;
   return (
-    <Section
+    <JobSection
       title="Log"
       name="logs"
       extra={
@@ -1400,7 +1348,7 @@ function LogTail(props: { job: JobDetail; visible: () => boolean }): JSX.Element
           {lines.join('\n')}
         </pre>
       ) : null}
-    </Section>
+    </JobSection>
   );
 }
 
@@ -1492,14 +1440,7 @@ function TrialsTable(props: { job: JobDetail; trials: TrialInfo[] }): JSX.Elemen
               <td>
                 <code title={trial.trial}>{trial.trial}</code>
                 <div>
-                  <span
-                    className={`griffin-status-text griffin-status-${trial.status.replace(
-                      /[^a-z]/gi,
-                      ''
-                    )}`}
-                  >
-                    {trial.status}
-                  </span>
+                  <StatusText status={trial.status} />
                   {trial.best ? <span className="griffin-kind">best</span> : null}
                 </div>
               </td>
