@@ -104,7 +104,7 @@ def griffin_job(client: Any, spec: dict[str, Any]) -> dict[str, Any]:
     job = client.train(spec)
     submitted = time.time()
     while job.refresh().status not in ("succeeded", "failed", "cancelled"):
-        time.sleep(0.05)
+        time.sleep(0.2)
     done = time.time()
     d = job.detail
     if d.status != "succeeded":

@@ -6,6 +6,7 @@ import re
 import secrets
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from ..system.service import SystemService
 
 LOG_TAIL_LINES = 60
+RECONCILE_EVERY_S = 2.0  # how often one process asks Ray about one active job
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Ray's own chatter that says nothing about the job
 _NOISE = re.compile(r"(INFO (worker|job_manager|usage_lib|packaging|config)\.py|"
@@ -121,6 +123,7 @@ class TrainingService:
                  system: SystemService) -> None:
         self.settings, self.db, self.features, self.system = settings, db, features, system
         self.ray = RayJobs(settings.home, settings.ray_address)
+        self._checked: dict[str, float] = {}
 
     # submission ----------------------------------------------------------------------------
     def submit(self, spec: Any, actor: str, parent_id: str | None = None) -> JobDetail:
@@ -246,6 +249,10 @@ class TrainingService:
                     self._set(row.id, log_tail=tail)
                     row.log_tail = tail
             return row
+        now = time.monotonic()
+        if now - self._checked.get(row.id, -RECONCILE_EVERY_S) < RECONCILE_EVERY_S:
+            return row  # asked Ray a moment ago: pollers do not each cost a cluster call
+        self._checked[row.id] = now
         try:
             ray_status = self._ray_status(row)
         except EngineUnavailable:
