@@ -57,7 +57,10 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
     assert report["written"] is True
     assert report["manifest"]["tables"]["users"] == 200
     files = sorted(p.name for p in Path(report["data_dir"]).glob("*.parquet"))
-    assert files == sorted(f"{t}.parquet" for t in report["manifest"]["tables"])
+    # the tables, and the reorder model's labelled rows seeded for training
+    assert files == sorted([*(f"{t}.parquet" for t in report["manifest"]["tables"]),
+                            "reorder_labels.parquet"])
+    assert report["seeded"]["training"]["labels"].endswith("reorder_labels.parquet")
     mtimes = {p: p.stat().st_mtime_ns for p in Path(report["data_dir"]).iterdir()}
     second = run("demo", "--size", "tiny", home=tmp_path)
     assert second.returncode == 0 and "already present" in second.stdout
