@@ -23,9 +23,6 @@ class ArtifactDir:
     def url(self, name: str) -> str:
         return f"{self.uri}/{name}"
 
-    def exists(self, name: str) -> bool:
-        return self.fs.exists(f"{self.path}/{name}")
-
     def write_json(self, name: str, value: Any) -> None:
         self.write_bytes(name, json.dumps(value, indent=2, default=str).encode())
 

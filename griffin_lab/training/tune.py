@@ -79,12 +79,13 @@ def run_tuning(cfg: dict[str, Any], tune_spec: dict[str, Any], rt: ModuleType) -
     sink.flush(message=f"tuning: {num} trials")
 
     class Progress(tune.Callback):
-        done = 0
+        def __init__(self) -> None:
+            self.done = 0
 
         def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-            Progress.done += 1
-            sink.add(Progress.done, {})
-            sink.flush(message=f"tuning: {Progress.done} of {num} trials done")
+            self.done += 1
+            sink.add(self.done, {})
+            sink.flush(message=f"tuning: {self.done} of {num} trials done")
 
     tuner = tune.Tuner(
         trainable,
@@ -99,8 +100,7 @@ def run_tuning(cfg: dict[str, Any], tune_spec: dict[str, Any], rt: ModuleType) -
         raise RuntimeError(f"all {len(results)} tuning trials failed; first error: "
                            f"{results.errors[0] if results.errors else 'unknown'}")
     best = results.get_best_result(metric=metric, mode=mode)
-    best_trial = best.path.rstrip("/").split("/")[-1]
-    trial_id = next((r.metrics.get("trial_id") for r in [best] if r.metrics), None) or best_trial
+    trial_id = (best.metrics or {}).get("trial_id") or best.path.rstrip("/").split("/")[-1]
     with database().session(write=True) as session:
         session.execute(update(TrainingTrialRow).where(
             TrainingTrialRow.job_id == cfg["job_id"], TrainingTrialRow.trial == trial_id
