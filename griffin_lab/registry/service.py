@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -24,13 +25,17 @@ def register_version(session: Session, *, name: str, framework: str, artifact_ur
                      params: dict[str, Any], lineage: dict[str, Any], description: str = "",
                      owner: str | None = None) -> int:
     """Add the next version of ``name`` (creating the model on first use); its number."""
-    model = session.execute(select(ModelRow).where(ModelRow.name == name)
-                            .with_for_update()).scalar_one_or_none()
+    by_name = select(ModelRow).where(ModelRow.name == name).with_for_update()
+    model = session.execute(by_name).scalar_one_or_none()
     if model is None:
-        model = ModelRow(name=name, description=description, owner=owner or actor,
-                         created_by=actor)
-        session.add(model)
-        session.flush()
+        try:
+            with session.begin_nested():  # another process may be creating it right now
+                model = ModelRow(name=name, description=description, owner=owner or actor,
+                                 created_by=actor)
+                session.add(model)
+                session.flush()
+        except IntegrityError:
+            model = session.execute(by_name).scalar_one()
     latest = session.execute(select(func.max(ModelVersionRow.version))
                              .where(ModelVersionRow.model_id == model.id)).scalar()
     version = (latest or 0) + 1
