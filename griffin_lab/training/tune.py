@@ -40,8 +40,8 @@ def _trial(cfg: dict[str, Any], module: str, config: dict[str, Any]) -> None:
         session.add(TrainingTrialRow(job_id=cfg["job_id"], trial=trial, params=config,
                                      status="running"))
     try:
-        final = importlib.import_module(module).train_trial({**cfg, "params": params,
-                                                             "trial": trial})
+        final = importlib.import_module(module).fit({**cfg, "params": params, "trial": trial},
+                                                    0, 1)
     except BaseException:
         _set_trial(cfg["job_id"], trial, status="failed")
         raise

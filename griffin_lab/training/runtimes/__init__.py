@@ -4,8 +4,10 @@
 - ``check(spec, data)``: runtime-specific checks before submission (raise ``InvalidInput``);
 - ``default_metric(task)``: ``(metric, mode)`` that tuning optimises by default;
 - ``params(spec)``: the runtime parameters as a plain dict (what tuning overrides);
-- ``trainer(cfg)``: a Ray Train trainer whose workers run the training loop;
-- ``train_trial(cfg)``: one single-process training run (a Ray Tune trial); final metrics.
+- ``fit(cfg, rank, world)``: train at one rank (every Ray Train worker runs it through
+  ``common.train_loop_per_worker``; a Ray Tune trial runs it alone at rank 0 of 1); returns
+  the final metrics;
+- ``trainer(cfg)``: the Ray Train trainer of the runtime (``common.make_trainer``).
 """
 
 from __future__ import annotations

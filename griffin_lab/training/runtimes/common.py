@@ -56,6 +56,20 @@ def run_config(cfg: dict[str, Any]) -> Any:
                      worker_runtime_env={"env_vars": dict(cfg.get("env", {}))})
 
 
+def train_loop_per_worker(cfg: dict[str, Any]) -> None:
+    """What every Ray Train worker runs: the job's runtime's ``fit`` at this worker's rank."""
+    from . import runtime
+
+    rank, world = worker_position()
+    runtime(cfg["runtime"]).fit(cfg, rank, world)
+
+
+def make_trainer(trainer_cls: Any, cfg: dict[str, Any]) -> Any:
+    """A Ray Train trainer (LightGBM's, TensorFlow's...) over the job's config."""
+    return trainer_cls(train_loop_per_worker, train_loop_config=cfg,
+                       scaling_config=scaling_config(cfg), run_config=run_config(cfg))
+
+
 def write_results(out: ArtifactDir, *, metrics: dict[str, Any], importance: dict[str, float],
                   predictions: Any, signature: dict[str, Any]) -> None:
     out.write_json("metrics.json", metrics)

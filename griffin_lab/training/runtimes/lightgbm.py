@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidInput
 from .common import (
+    make_trainer,
     output_dir,
     predictions_frame,
-    run_config,
-    scaling_config,
     signature,
     threads,
-    worker_position,
+    write_results,
 )
 
 if TYPE_CHECKING:
@@ -144,8 +143,6 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     importance = {n: float(g) for n, g in sorted(zip(names, gain, strict=True),
                                                   key=lambda t: -t[1])}
     predicted = booster.predict(split.x_valid, num_iteration=best)
-    from .common import write_results
-
     final["train_seconds"] = time.monotonic() - started  # load + fit + results
     write_results(out, metrics={"final": final, "history": history}, importance=importance,
                   predictions=predictions_frame(split, predicted),
@@ -154,17 +151,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     return final
 
 
-def train_loop_per_worker(cfg: dict[str, Any]) -> None:
-    rank, world = worker_position()
-    fit(cfg, rank, world)
-
-
 def trainer(cfg: dict[str, Any]) -> Any:
     from ray.train.lightgbm import LightGBMTrainer
 
-    return LightGBMTrainer(train_loop_per_worker, train_loop_config=cfg,
-                           scaling_config=scaling_config(cfg), run_config=run_config(cfg))
-
-
-def train_trial(cfg: dict[str, Any]) -> dict[str, Any]:
-    return fit(cfg, 0, 1)
+    return make_trainer(LightGBMTrainer, cfg)

@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidInput
 from .common import (
+    make_trainer,
     output_dir,
     predictions_frame,
     quiet_tensorflow,
-    run_config,
-    scaling_config,
     signature,
-    worker_position,
     write_results,
 )
 
@@ -183,17 +181,7 @@ def _permutation_importance(model: Any, split: Any, names: list[str], task: str,
     return dict(sorted(scores.items(), key=lambda t: -t[1]))
 
 
-def train_loop_per_worker(cfg: dict[str, Any]) -> None:
-    rank, world = worker_position()
-    fit(cfg, rank, world)
-
-
 def trainer(cfg: dict[str, Any]) -> Any:
     from ray.train.tensorflow import TensorflowTrainer
 
-    return TensorflowTrainer(train_loop_per_worker, train_loop_config=cfg,
-                             scaling_config=scaling_config(cfg), run_config=run_config(cfg))
-
-
-def train_trial(cfg: dict[str, Any]) -> dict[str, Any]:
-    return fit(cfg, 0, 1)
+    return make_trainer(TensorflowTrainer, cfg)
