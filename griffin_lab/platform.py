@@ -32,7 +32,7 @@ class Platform:
         self.db = db
         self.system = SystemService(settings, db)
         self.features = FeatureStoreService(settings, db)
-        self.registry = RegistryService(db)
+        self.registry = RegistryService(db, settings.resolved_artifact_root)
         self.training = TrainingService(settings, db, self.features, self.system)
 
     @classmethod

@@ -250,10 +250,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Registered models, most recently updated first. */
-        get: operations["models_list"];
+        /** Search models: text, tier, owner, team, framework, tag, alias, health, feature, updated time; sorted and paged. */
+        get: operations["models_search"];
         put?: never;
-        post?: never;
+        /** Create a model entry (catalogue fields; versions come from training or register). */
+        post: operations["models_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -267,10 +268,114 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One model and its versions (metrics, lineage). */
+        /** One model: catalogue fields, card, versions, aliases and their history. */
         get: operations["models_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a model's catalogue fields (only those given). */
+        patch: operations["models_update"];
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Point an alias at a version (atomic; the move is kept in the history). */
+        put: operations["models_set_alias"];
+        post?: never;
+        /** Remove an alias. */
+        delete: operations["models_delete_alias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare versions: metrics side by side, parameter and feature differences, training curves. */
+        get: operations["models_compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record a model's health (fed by monitoring). */
+        put: operations["models_set_health"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a model file or folder from the server's disk as the next version (the model is created when new). */
+        post: operations["models_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version by number, alias or `latest`: signature, metrics, lineage. */
+        get: operations["models_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/models/{name}/versions/{version}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write a version (model files + metadata) as a .tar.gz bundle on the server's disk. */
+        post: operations["models_export"];
         delete?: never;
         options?: never;
         head?: never;
@@ -288,6 +393,40 @@ export interface paths {
         get: operations["openapi"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/registry/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Models that need attention: unhealthy ones, tier 0 first, then severity. */
+        get: operations["models_attention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/registry/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a bundle written by export. */
+        post: operations["models_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -453,6 +592,51 @@ export interface components {
             schema: components["schemas"]["FeatureInfo"][];
             validation: components["schemas"]["ValidationReport"];
         };
+        /** AliasEvent */
+        AliasEvent: {
+            /** Actor */
+            actor: string;
+            /** Alias */
+            alias: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Version */
+            from_version: number | null;
+            /** Reason */
+            reason: string;
+            /**
+             * To Version
+             * @description None when the alias was removed.
+             */
+            to_version: number | null;
+        };
+        /** AliasInfo */
+        AliasInfo: {
+            /** Alias */
+            alias: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Updated By */
+            updated_by: string;
+            /** Version */
+            version: number;
+        };
+        /** AliasRequest */
+        AliasRequest: {
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+            /** Version */
+            version: number;
+        };
         /** AllowedValues */
         AllowedValues: {
             /** Column */
@@ -495,6 +679,39 @@ export interface components {
              * @default null
              */
             next_before_id: number | null;
+        };
+        /** Comparison */
+        Comparison: {
+            /** Common Features */
+            common_features: string[];
+            /** Curves */
+            curves: components["schemas"]["Curve"][];
+            /**
+             * Features
+             * @description version -> feature inputs
+             */
+            features: {
+                [key: string]: string[];
+            };
+            /** Metrics */
+            metrics: components["schemas"]["MetricRow"][];
+            /** Model */
+            model: string;
+            /** Params */
+            params: components["schemas"]["ParamRow"][];
+            /** Versions */
+            versions: components["schemas"]["ModelVersionInfo"][];
+        };
+        /** Curve */
+        Curve: {
+            /** Name */
+            name: string;
+            /** Steps */
+            steps: number[];
+            /** Values */
+            values: number[];
+            /** Version */
+            version: number;
         };
         /** DType */
         DType: {
@@ -719,6 +936,28 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
         };
+        /** ExportRequest */
+        ExportRequest: {
+            /**
+             * Overwrite
+             * @default false
+             */
+            overwrite: boolean;
+            /**
+             * Path
+             * @description Bundle file to write (`.tar.gz`) or a folder to write `<model>-v<version>.tar.gz` into.
+             */
+            path: string;
+        };
+        /** ExportResult */
+        ExportResult: {
+            /** Bytes */
+            bytes: number;
+            /** Path */
+            path: string;
+            /** Sha256 */
+            sha256: string;
+        };
         /** FeatureColumn */
         FeatureColumn: {
             /**
@@ -896,6 +1135,42 @@ export interface components {
             };
         };
         /**
+         * FinetuneMethod
+         * @description LoRA adapters (peft) on the base model, or full fine-tuning of every weight.
+         */
+        FinetuneMethod: {
+            /**
+             * Alpha
+             * @description LoRA scaling (alpha / r).
+             * @default 16
+             */
+            alpha: number;
+            /**
+             * Dropout
+             * @description Dropout on the LoRA path.
+             * @default 0.05
+             */
+            dropout: number;
+            /**
+             * Kind
+             * @default lora
+             * @enum {string}
+             */
+            kind: "lora" | "full";
+            /**
+             * R
+             * @description LoRA rank.
+             * @default 8
+             */
+            r: number;
+            /**
+             * Target Modules
+             * @description Module names (last part, e.g. c_attn, q_proj) that get adapters. Default: peft's choice for the model type.
+             * @default null
+             */
+            target_modules: string[] | null;
+        };
+        /**
          * Freshness
          * @description The newest row's timestamp is no older than ``max_age``.
          */
@@ -916,6 +1191,38 @@ export interface components {
              */
             max_age: string;
         };
+        /** GenerationEval */
+        GenerationEval: {
+            /**
+             * Max New Tokens
+             * @default 24
+             */
+            max_new_tokens: number;
+            /**
+             * Num Samples
+             * @default 3
+             */
+            num_samples: number;
+            /**
+             * Prompts
+             * @description Fixed prompts whose generations are kept before and after fine-tuning. Default: the first validation prompts.
+             * @default null
+             */
+            prompts: string[] | null;
+        };
+        /** HealthUpdate */
+        HealthUpdate: {
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "unknown" | "ok" | "warning" | "critical";
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
         /** Histogram */
         Histogram: {
             /** Counts */
@@ -930,6 +1237,20 @@ export interface components {
              * @description Top values (non-numeric).
              */
             labels?: string[];
+        };
+        /** ImportRequest */
+        ImportRequest: {
+            /**
+             * Name
+             * @description Register under this model name instead of the bundle's.
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Path
+             * @description A bundle written by export.
+             */
+            path: string;
         };
         /** InRange */
         InRange: {
@@ -1197,6 +1518,122 @@ export interface components {
              */
             optimizer: "adam" | "sgd" | "rmsprop" | "adagrad" | "adamw";
         };
+        /** LLMJob */
+        LLMJob: {
+            /**
+             * Base Model
+             * @description A local Hugging Face model folder (config.json, weights, tokenizer), or `registry:NAME[@VERSION|@ALIAS]`.
+             */
+            base_model: string;
+            data: components["schemas"]["TextDataSpec"];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            eval?: components["schemas"]["GenerationEval"];
+            method?: components["schemas"]["FinetuneMethod"];
+            /**
+             * Name
+             * @description Job name: lowercase letters, digits, '-', '_' or '.'.
+             */
+            name: string;
+            /**
+             * Owner
+             * @default null
+             */
+            owner: string | null;
+            params?: components["schemas"]["LLMParams"];
+            /**
+             * Register As
+             * @description Register the trained model under this name (a new version each run).
+             * @default null
+             */
+            register_as: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            runtime: "llm_finetune";
+            scaling?: components["schemas"]["ScalingSpec"];
+            split?: components["schemas"]["TextSplitSpec"];
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /** @default null */
+            tune: components["schemas"]["TuneSpec"] | null;
+        };
+        /** LLMParams */
+        LLMParams: {
+            /**
+             * Batch Size
+             * @description Records per worker per step.
+             * @default 8
+             */
+            batch_size: number;
+            /**
+             * Completion Only Loss
+             * @description With prompt/completion records, learn (and measure) only the completion tokens.
+             * @default true
+             */
+            completion_only_loss: boolean;
+            /**
+             * Epochs
+             * @default 1
+             */
+            epochs: number;
+            /**
+             * Gradient Accumulation Steps
+             * @default 1
+             */
+            gradient_accumulation_steps: number;
+            /**
+             * Learning Rate
+             * @default 0.0002
+             */
+            learning_rate: number;
+            /**
+             * Lr Scheduler
+             * @default linear
+             * @enum {string}
+             */
+            lr_scheduler: "linear" | "cosine" | "constant";
+            /**
+             * Max Seq Length
+             * @description Tokens per record; longer records are cut. At most the model's positions.
+             * @default 256
+             */
+            max_seq_length: number;
+            /**
+             * Max Steps
+             * @description Optimizer steps; when set it replaces epochs (the data is cycled).
+             * @default null
+             */
+            max_steps: number | null;
+            /**
+             * Mixed Precision
+             * @description auto: bf16 (or fp16) on a GPU, full precision on CPUs.
+             * @default auto
+             * @enum {string}
+             */
+            mixed_precision: "auto" | "no" | "bf16" | "fp16";
+            /**
+             * Seed
+             * @default 42
+             */
+            seed: number;
+            /**
+             * Warmup Ratio
+             * @default 0
+             */
+            warmup_ratio: number;
+            /**
+             * Weight Decay
+             * @default 0
+             */
+            weight_decay: number;
+        };
         /** Layer */
         Layer: {
             /**
@@ -1332,6 +1769,13 @@ export interface components {
              */
             objective: string | null;
         };
+        /** Link */
+        Link: {
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
+        };
         /** MaterializationInfo */
         MaterializationInfo: {
             /** Actor */
@@ -1428,6 +1872,24 @@ export interface components {
             /** Value */
             value: number;
         };
+        /** MetricRow */
+        MetricRow: {
+            /**
+             * Best
+             * @description The version with the best value, when the metric has a known direction.
+             * @default null
+             */
+            best: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Values
+             * @description version -> value
+             */
+            values: {
+                [key: string]: number | null;
+            };
+        };
         /** MetricsPage */
         MetricsPage: {
             /**
@@ -1443,8 +1905,73 @@ export interface components {
              */
             status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
         };
+        /** ModelCreate */
+        ModelCreate: {
+            /**
+             * Card
+             * @description Markdown model card.
+             * @default null
+             */
+            card: string | null;
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Links
+             * @default null
+             */
+            links: components["schemas"]["Link"][] | null;
+            /** Name */
+            name: string;
+            /**
+             * Owner
+             * @default null
+             */
+            owner: string | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: string[] | null;
+            /**
+             * Team
+             * @default null
+             */
+            team: string | null;
+            /**
+             * Tier
+             * @description 0 business-critical … 3 experimental.
+             * @default null
+             */
+            tier: number | null;
+            /**
+             * Use Case
+             * @default null
+             */
+            use_case: string | null;
+        };
         /** ModelDetail */
         ModelDetail: {
+            /**
+             * Alias History
+             * @description Latest alias moves first (50).
+             */
+            alias_history?: components["schemas"]["AliasEvent"][];
+            /**
+             * Aliases
+             * @description alias -> version
+             */
+            aliases?: {
+                [key: string]: number;
+            };
+            /**
+             * Card
+             * @description Markdown model card.
+             * @default
+             */
+            card: string;
             /**
              * Created At
              * Format: date-time
@@ -1454,22 +1981,74 @@ export interface components {
             created_by: string;
             /** Description */
             description: string;
+            /**
+             * Health
+             * @default unknown
+             */
+            health: string;
+            /**
+             * Health Reason
+             * @default
+             */
+            health_reason: string;
+            /**
+             * Health Severity
+             * @default 0
+             */
+            health_severity: number;
+            /**
+             * Health Updated At
+             * @default null
+             */
+            health_updated_at: string | null;
             /** Latest Version */
             latest_version: number | null;
+            /** Links */
+            links?: components["schemas"]["Link"][];
             /** Name */
             name: string;
             /** Owner */
             owner: string;
+            /** Tags */
+            tags?: string[];
+            /**
+             * Team
+             * @default
+             */
+            team: string;
+            /**
+             * Tier
+             * @description 0 business-critical, 1 important, 2 standard, 3 experimental.
+             * @default 3
+             */
+            tier: number;
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Updated By
+             * @default
+             */
+            updated_by: string;
+            /**
+             * Use Case
+             * @default
+             */
+            use_case: string;
             /** Versions */
             versions: components["schemas"]["ModelVersionInfo"][];
         };
         /** ModelInfo */
         ModelInfo: {
+            /**
+             * Aliases
+             * @description alias -> version
+             */
+            aliases?: {
+                [key: string]: number;
+            };
             /**
              * Created At
              * Format: date-time
@@ -1477,20 +2056,108 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /**
+             * Health
+             * @default unknown
+             */
+            health: string;
+            /**
+             * Health Reason
+             * @default
+             */
+            health_reason: string;
+            /**
+             * Health Severity
+             * @default 0
+             */
+            health_severity: number;
             /** Latest Version */
             latest_version: number | null;
             /** Name */
             name: string;
             /** Owner */
             owner: string;
+            /** Tags */
+            tags?: string[];
+            /**
+             * Team
+             * @default
+             */
+            team: string;
+            /**
+             * Tier
+             * @description 0 business-critical, 1 important, 2 standard, 3 experimental.
+             * @default 3
+             */
+            tier: number;
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Updated By
+             * @default
+             */
+            updated_by: string;
+            /**
+             * Use Case
+             * @default
+             */
+            use_case: string;
+        };
+        /**
+         * ModelUpdate
+         * @description Only the fields given change.
+         */
+        ModelUpdate: {
+            /**
+             * Card
+             * @description Markdown model card.
+             * @default null
+             */
+            card: string | null;
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Links
+             * @default null
+             */
+            links: components["schemas"]["Link"][] | null;
+            /**
+             * Owner
+             * @default null
+             */
+            owner: string | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: string[] | null;
+            /**
+             * Team
+             * @default null
+             */
+            team: string | null;
+            /**
+             * Tier
+             * @description 0 business-critical … 3 experimental.
+             * @default null
+             */
+            tier: number | null;
+            /**
+             * Use Case
+             * @default null
+             */
+            use_case: string | null;
         };
         /** ModelVersionInfo */
         ModelVersionInfo: {
+            /** Aliases */
+            aliases?: string[];
             /** Artifact Uri */
             artifact_uri: string;
             /**
@@ -1500,6 +2167,11 @@ export interface components {
             created_at: string;
             /** Created By */
             created_by: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
             /** Framework */
             framework: string;
             /** Lineage */
@@ -1520,10 +2192,30 @@ export interface components {
             signature?: {
                 [key: string]: unknown;
             };
+            /**
+             * Source
+             * @description training | import
+             * @default training
+             */
+            source: string;
             /** Status */
             status: string;
             /** Version */
             version: number;
+        };
+        /** ModelsPage */
+        ModelsPage: {
+            /** Items */
+            items: components["schemas"]["ModelInfo"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description Models matching the filters.
+             */
+            total: number;
         };
         /** NotNull */
         NotNull: {
@@ -1568,6 +2260,17 @@ export interface components {
                 [key: string]: unknown[];
             };
         };
+        /** ParamRow */
+        ParamRow: {
+            /** Differs */
+            differs: boolean;
+            /** Name */
+            name: string;
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+        };
         /** PlannedChangeInfo */
         PlannedChangeInfo: {
             /** Change */
@@ -1576,6 +2279,50 @@ export interface components {
             name: string;
             /** Object Type */
             object_type: string;
+        };
+        /**
+         * RegisterRequest
+         * @description Register an existing model file or folder (no training job).
+         */
+        RegisterRequest: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Framework
+             * @description Detected from the files when not given.
+             * @default null
+             */
+            framework: ("lightgbm" | "tensorflow" | "transformers" | "transformers-peft" | "sklearn" | "pytorch" | "other") | null;
+            /** Lineage */
+            lineage?: {
+                [key: string]: unknown;
+            };
+            /** Metrics */
+            metrics?: {
+                [key: string]: number;
+            };
+            /**
+             * @description Catalogue fields for a new model.
+             * @default null
+             */
+            model: components["schemas"]["ModelUpdate"] | null;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Path
+             * @description A LightGBM model file, a Keras `.keras` file or SavedModel folder, or a Hugging Face model folder.
+             */
+            path: string;
+            /**
+             * @description Inputs/outputs; read from the model when it records them (LightGBM features).
+             * @default null
+             */
+            signature: components["schemas"]["Signature"] | null;
         };
         /** ReportsPage */
         ReportsPage: {
@@ -1653,6 +2400,35 @@ export interface components {
             online_store: string;
             /** Ray Address */
             ray_address: string;
+        };
+        /**
+         * Signature
+         * @description What a version takes and returns; serving validates requests against it.
+         */
+        Signature: {
+            /** Inputs */
+            inputs: components["schemas"]["SignatureField"][];
+            /** Outputs */
+            outputs?: components["schemas"]["SignatureField"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** SignatureField */
+        SignatureField: {
+            /** Name */
+            name: string;
+            /**
+             * Shape
+             * @description For tensors: the shape, -1 = any.
+             * @default null
+             */
+            shape: number[] | null;
+            /**
+             * Type
+             * @description One of float32, float64, int32, int64, bool, string, bytes, datetime, tensor.
+             * @enum {string}
+             */
+            type: "float32" | "float64" | "int32" | "int64" | "bool" | "string" | "bytes" | "datetime" | "tensor";
         };
         /**
          * SourceSpec
@@ -1775,7 +2551,7 @@ export interface components {
              * @description The job spec as JSON.
              * @default null
              */
-            spec: (components["schemas"]["LightGBMJob"] | components["schemas"]["TensorFlowJob"]) | null;
+            spec: (components["schemas"]["LightGBMJob"] | components["schemas"]["TensorFlowJob"] | components["schemas"]["LLMJob"]) | null;
             /**
              * Yaml
              * @description The job spec as YAML text (errors name the line).
@@ -1829,6 +2605,49 @@ export interface components {
             };
             /** @default null */
             tune: components["schemas"]["TuneSpec"] | null;
+        };
+        /**
+         * TextDataSpec
+         * @description Training text: JSONL records, or a parquet/CSV table with the same fields as columns.
+         */
+        TextDataSpec: {
+            /**
+             * Completion Field
+             * @description The field holding the completion the model learns to write after the prompt.
+             * @default completion
+             */
+            completion_field: string;
+            /**
+             * Path
+             * @description A JSONL file (one JSON object a line: `prompt` and `completion`, or `text`), or a parquet/CSV table with those columns.
+             */
+            path: string;
+            /**
+             * Prompt Field
+             * @description The field holding a prompt.
+             * @default prompt
+             */
+            prompt_field: string;
+            /**
+             * Text Field
+             * @description The field holding plain text.
+             * @default text
+             */
+            text_field: string;
+        };
+        /** TextSplitSpec */
+        TextSplitSpec: {
+            /**
+             * Seed
+             * @default 42
+             */
+            seed: number;
+            /**
+             * Validation Fraction
+             * @description Held-out share of the records: perplexity before and after is measured on it.
+             * @default 0.1
+             */
+            validation_fraction: number;
         };
         /** TrainingSetRequest */
         TrainingSetRequest: {
@@ -2488,9 +3307,25 @@ export interface operations {
             };
         };
     };
-    models_list: {
+    models_search: {
         parameters: {
             query?: {
+                /** @description Text in the name, description, use case or team. */
+                q?: string | null;
+                /** @description One tier or several, comma-separated: `0,1`. */
+                tier?: string | null;
+                owner?: string | null;
+                team?: string | null;
+                /** @description Models with a version of this framework. */
+                framework?: string | null;
+                tag?: string | null;
+                /** @description Models that have this alias. */
+                alias?: string | null;
+                health?: ("unknown" | "ok" | "warning" | "critical") | null;
+                /** @description Models with a version trained on this feature (`view:feature`, or a view). */
+                feature?: string | null;
+                updated_after?: string | null;
+                sort?: "-updated_at" | "updated_at" | "name" | "-name" | "tier" | "-tier" | "-created_at" | "created_at";
                 limit?: number;
                 offset?: number;
             };
@@ -2506,7 +3341,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelInfo"][];
+                    "application/json": components["schemas"]["ModelsPage"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDetail"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */
@@ -2551,6 +3419,283 @@ export interface operations {
             };
         };
     };
+    models_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_set_alias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AliasRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_delete_alias: {
+        parameters: {
+            query?: {
+                reason?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasEvent"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_compare: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated version numbers; default: the latest two. */
+                versions?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_set_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResult"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     openapi: {
         parameters: {
             query?: never;
@@ -2569,6 +3714,71 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_attention: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelsPage"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionInfo"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

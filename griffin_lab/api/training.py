@@ -1,8 +1,7 @@
-"""Operations of the training platform and the model registry."""
+"""Operations of the training platform."""
 
 from __future__ import annotations
 
-from ..registry.schemas import ModelDetail, ModelInfo, ModelsQuery
 from ..training.schemas import (
     JobDetail,
     JobLogs,
@@ -54,15 +53,3 @@ def logs(platform, ctx, job_id: str, query: LogsQuery) -> JobLogs:  # noqa: ANN0
            response=JobDetail, summary="Cancel a pending or running job.")
 def cancel(platform, ctx, job_id: str) -> JobDetail:  # noqa: ANN001
     return platform.training.cancel(job_id, ctx.actor)
-
-
-@operation("models_list", "GET", "/models", tag="registry", response=list[ModelInfo],
-           query=ModelsQuery, summary="Registered models, most recently updated first.")
-def models(platform, ctx, query: ModelsQuery) -> list[ModelInfo]:  # noqa: ANN001
-    return platform.registry.list(query.limit, query.offset)
-
-
-@operation("models_get", "GET", "/models/{name}", tag="registry", response=ModelDetail,
-           summary="One model and its versions (metrics, lineage).")
-def model(platform, ctx, name: str) -> ModelDetail:  # noqa: ANN001
-    return platform.registry.get(name)
