@@ -139,7 +139,7 @@ def _status(magics: GriffinMagics, args: list[str]) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from . import features_views, training_views  # noqa: F401  (register their commands)
+    from . import features_views, registry_views, training_views  # noqa: F401  (register their commands)
 
     ipython.register_magics(GriffinMagics)
 
