@@ -117,7 +117,8 @@ def _hugging_face(path: Path) -> Inspected:
     if not any(n.endswith(HF_WEIGHTS) for n in files):
         raise InvalidInput(f"{path} has a config.json but no weights (*.safetensors or "
                            "*.bin)", field="path")
-    causal = any(a.endswith("ForCausalLM") for a in config.get("architectures") or [])
+    causal = any(a.endswith(("ForCausalLM", "LMHeadModel"))
+                 for a in config.get("architectures") or [])
     return Inspected("transformers", files, _text_signature() if causal else None,
                      {"model_type": config["model_type"]})
 

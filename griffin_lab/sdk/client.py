@@ -96,7 +96,7 @@ class Client:
         return f"<griffin_lab.Client: {where}>"
 
 
-def _build(model: type[M], **values: Any) -> M:
+def _build(model: type[M], /, **values: Any) -> M:
     """Validate arguments client-side, raising the same error the server would."""
     try:
         return model(**values)
