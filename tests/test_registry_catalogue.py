@@ -11,7 +11,7 @@ from sqlalchemy import select
 from griffin_lab.errors import Conflict, InvalidInput, NotFound
 from griffin_lab.platform import Platform
 from griffin_lab.registry.schemas import HealthUpdate, ModelCreate, ModelsQuery, ModelUpdate
-from griffin_lab.registry.service import register_version
+from griffin_lab.registry.service import RegistryService, register_version
 from griffin_lab.registry.tables import AliasEventRow, AliasRow
 
 
@@ -245,3 +245,39 @@ def test_feature_lineage_both_ways(platform: Platform) -> None:
     assert platform.registry.search(ModelsQuery(feature="user_features:other")).total == 0
     assert platform.registry.version("reorder", 1).lineage["feature_refs"] == \
         ["user_features:orders"]
+
+
+def test_upgrade_from_the_minimal_registry_keeps_every_row(database_url: str) -> None:
+    """Migration 0004 extends the tables of 0003 in place: models and versions registered
+    before it keep their rows, get tier 3 and their latest version."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from griffin_lab.db import Database
+
+    db = Database(database_url)
+    with db.engine.begin() as conn:
+        command.upgrade(db._alembic_config(conn), "0003")
+        conn.execute(text(
+            "INSERT INTO registry_models (name, description, owner, created_at, updated_at, "
+            "created_by) VALUES ('old', 'kept', 'ana', :t, :t, 'ana')"), {"t": "2026-01-01"})
+        model_id = conn.execute(text("SELECT id FROM registry_models")).scalar()
+        for version in (1, 2):
+            conn.execute(text(
+                "INSERT INTO registry_versions (model_id, version, framework, artifact_uri, "
+                "signature, metrics, params, lineage, status, created_at, created_by) VALUES "
+                "(:m, :v, 'lightgbm', 'file:///m', '{}', '{\"auc\": 0.8}', '{}', '{}', "
+                "'ready', :t, 'ana')"), {"m": model_id, "v": version, "t": "2026-01-01"})
+    assert db.migrate() == db.head_revision()
+    reg = RegistryService(db, "file:///unused")
+    old = reg.get("old")
+    assert (old.description, old.owner, old.tier, old.latest_version) == ("kept", "ana", 3, 2)
+    assert [v.metrics for v in old.versions] == [{"auc": 0.8}, {"auc": 0.8}]
+    assert old.versions[0].source == "training" and old.tags == []
+    reg.set_alias("old", "production", 2, "bo")
+    with db.session(write=True) as session:
+        assert register_version(session, name="old", framework="lightgbm",
+                                artifact_uri="file:///m", actor="bo", signature={},
+                                metrics={}, params={}, lineage={}) == 3
+    assert reg.get("old").latest_version == 3
+    db.engine.dispose()
