@@ -536,6 +536,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/training/jobs/{job_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge an LLM job's LoRA adapter into its base model (a full model folder), optionally registered. */
+        post: operations["training_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/training/jobs/{job_id}/metrics": {
         parameters: {
             query?: never;
@@ -1328,6 +1345,14 @@ export interface components {
              * @default null
              */
             error: string | null;
+            /**
+             * Evaluation
+             * @description LLM fine-tuning: loss and perplexity on the held-out records before and after, and sample generations for fixed prompts.
+             * @default null
+             */
+            evaluation: {
+                [key: string]: unknown;
+            } | null;
             /** Feature Refs */
             feature_refs: string[];
             /**
@@ -1858,6 +1883,35 @@ export interface components {
             status: "succeeded" | "rejected" | "skipped";
             /** @default null */
             validation: components["schemas"]["ValidationReport"] | null;
+        };
+        /** MergeRequest */
+        MergeRequest: {
+            /**
+             * Register As
+             * @description Also register the merged model under this name (framework transformers).
+             * @default null
+             */
+            register_as: string | null;
+        };
+        /** MergeResult */
+        MergeResult: {
+            /**
+             * Artifact Uri
+             * @description The merged model folder (weights, config, tokenizer): loads with AutoModelForCausalLM alone.
+             */
+            artifact_uri: string;
+            /** Job Id */
+            job_id: string;
+            /**
+             * Model Name
+             * @default null
+             */
+            model_name: string | null;
+            /**
+             * Model Version
+             * @default null
+             */
+            model_version: number | null;
         };
         /** MetricPoint */
         MetricPoint: {
@@ -3999,6 +4053,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobLogs"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    training_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeResult"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

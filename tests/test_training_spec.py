@@ -78,3 +78,54 @@ def test_a_spec_that_is_not_a_mapping_is_refused() -> None:
         validate_spec("- a\n- b\n")
     with pytest.raises(InvalidInput, match="does not exist"):
         validate_spec("missing.yaml")
+
+
+LLM = """\
+name: grocery-lora
+runtime: llm_finetune
+base_model: registry:tiny-gpt@1
+data:
+  path: qa.jsonl
+method:
+  kind: lora
+  r: 8
+  target_modules: [c_attn]
+params:
+  epochs: 2
+  batch_size: 16
+  max_seq_length: 64
+scaling:
+  num_workers: 2
+register_as: grocery-lora
+"""
+
+
+def test_an_llm_spec_parses_with_its_defaults() -> None:
+    from griffin_lab.training.spec import LLMJob
+
+    spec = validate_spec(LLM)
+    assert isinstance(spec, LLMJob)
+    assert spec.method.kind == "lora" and spec.method.alpha == 16
+    assert spec.params.mixed_precision == "auto" and spec.params.completion_only_loss
+    assert spec.split.validation_fraction == 0.1 and spec.eval.num_samples == 3
+    assert spec.data.prompt_field == "prompt"
+
+
+@pytest.mark.parametrize(("edit", "field", "line", "words"), [
+    (("  kind: lora", "  kind: qlora"), "method.kind", 7, "'lora' or 'full'"),
+    (("  r: 8", "  r: 0"), "method.r", 8, "greater than or equal"),
+    (("  batch_size: 16", "  batch_size: 0"), "params.batch_size", 12, "greater than"),
+    (("  epochs: 2", "  epoch: 2"), "params.epoch", 11, "Extra inputs"),
+    (("base_model: registry:tiny-gpt@1", "base_model: ' '"), "base_model", 3, "empty"),
+    (("scaling:", "tune: {search_space: {r: {choice: [4, 8]}}}\nscaling:"), "tune", 14,
+     "not available for llm_finetune"),
+])
+def test_a_bad_llm_spec_names_the_field_and_line(edit: tuple[str, str], field: str, line: int,
+                                                 words: str) -> None:
+    text = LLM.replace(*edit)
+    assert text != LLM
+    with pytest.raises(InvalidInput) as err:
+        validate_spec(text)
+    assert err.value.field == field
+    assert f"(line {line})" in err.value.message
+    assert words in err.value.message

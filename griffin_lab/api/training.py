@@ -8,6 +8,8 @@ from ..training.schemas import (
     JobsPage,
     JobsQuery,
     LogsQuery,
+    MergeRequest,
+    MergeResult,
     MetricsPage,
     MetricsQuery,
     SubmitRequest,
@@ -53,3 +55,11 @@ def logs(platform, ctx, job_id: str, query: LogsQuery) -> JobLogs:  # noqa: ANN0
            response=JobDetail, summary="Cancel a pending or running job.")
 def cancel(platform, ctx, job_id: str) -> JobDetail:  # noqa: ANN001
     return platform.training.cancel(job_id, ctx.actor)
+
+
+@operation("training_merge", "POST", "/training/jobs/{job_id}/merge", tag=TAG,
+           response=MergeResult, body=MergeRequest,
+           summary="Merge an LLM job's LoRA adapter into its base model (a full model "
+           "folder), optionally registered.")
+def merge(platform, ctx, job_id: str, body: MergeRequest) -> MergeResult:  # noqa: ANN001
+    return platform.training.merge(job_id, ctx.actor, register_as=body.register_as)

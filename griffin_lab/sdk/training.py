@@ -14,6 +14,8 @@ from ..training.schemas import (
     JobLogs,
     JobsQuery,
     LogsQuery,
+    MergeRequest,
+    MergeResult,
     MetricsPage,
     MetricsQuery,
     SubmitRequest,
@@ -165,6 +167,32 @@ class Job:
         spec = _merge(self._detail.spec, edits)
         detail = self._t.call("training_submit", body=submit_request(spec, parent_id=self.id))
         return Job(self._t, detail)
+
+    # LLM fine-tuning ----------------------------------------------------------------------
+    @property
+    def evaluation(self) -> dict[str, Any] | None:
+        """An LLM job's loss and perplexity before/after and its sample generations."""
+        return self._detail.evaluation
+
+    def generations(self) -> pd.DataFrame:
+        """The sample generations of an LLM job: prompt, before, after."""
+        import pandas as pd
+
+        ev = self._detail.evaluation or {}
+        return pd.DataFrame(ev.get("generations", []), columns=["prompt", "before", "after"])
+
+    def merge(self, register_as: str | None = None) -> MergeResult:
+        """Merge this LLM job's LoRA adapter into its base model: a full model folder (and a
+        ``transformers`` registry version when ``register_as`` is given)."""
+        return self._t.call("training_merge", job_id=self.id,
+                            body=MergeRequest(register_as=register_as))
+
+    def generator(self, base_uri: str | None = None) -> Any:
+        """The fine-tuned model as ``gen(prompts, max_new_tokens=...) -> list[str]`` (loads
+        from the job's artifacts, so it needs to reach them)."""
+        from ..training.llm_model import load_generator
+
+        return load_generator(f"{self._detail.artifact_uri}/model", base_uri)
 
     # display -------------------------------------------------------------------------------
     def widget(self) -> Any:

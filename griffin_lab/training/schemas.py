@@ -65,6 +65,9 @@ class JobDetail(JobInfo):
     error: str | None = None
     log_tail: str | None = None
     trials: list[TrialInfo] = Field(default_factory=list)
+    evaluation: dict[str, Any] | None = Field(
+        None, description="LLM fine-tuning: loss and perplexity on the held-out records "
+        "before and after, and sample generations for fixed prompts.")
 
 
 class JobsQuery(BaseModel):
@@ -111,3 +114,18 @@ class LogsQuery(BaseModel):
 class JobLogs(BaseModel):
     lines: list[str]
     total_lines: int
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    register_as: str | None = Field(None, description="Also register the merged model under "
+                                    "this name (framework transformers).")
+
+
+class MergeResult(BaseModel):
+    job_id: str
+    artifact_uri: str = Field(description="The merged model folder (weights, config, "
+                              "tokenizer): loads with AutoModelForCausalLM alone.")
+    model_name: str | None = None
+    model_version: int | None = None

@@ -24,11 +24,12 @@ from .schemas import (
     JobLogs,
     JobsPage,
     JobsQuery,
+    MergeResult,
     MetricPoint,
     MetricsPage,
     TrialInfo,
 )
-from .spec import JobSpec, LightGBMJob, TensorFlowJob
+from .spec import JobSpec, LightGBMJob, LLMJob, TensorFlowJob
 from .tables import TERMINAL, TrainingJobRow, TrainingMetricRow, TrainingTrialRow
 
 if TYPE_CHECKING:
@@ -44,13 +45,13 @@ _NOISE = re.compile(r"(INFO (worker|job_manager|usage_lib|packaging|config)\.py|
                     r"View the dashboard at)")
 
 
-def validate_spec(data: Any) -> LightGBMJob | TensorFlowJob:
+def validate_spec(data: Any) -> LightGBMJob | TensorFlowJob | LLMJob:
     """A job spec from a dict, YAML text or a .yaml path (errors name the field and line)."""
     from pydantic import ValidationError
 
     from ..specs import error_location, load_yaml, validate_data
 
-    if isinstance(data, LightGBMJob | TensorFlowJob):
+    if isinstance(data, LightGBMJob | TensorFlowJob | LLMJob):
         return data
     if isinstance(data, str | Path):
         return load_yaml(data, JobSpec, what="training spec")
@@ -101,12 +102,15 @@ def finish_job(job_id: str) -> None:
                 "data_fingerprint": row.data.get("fingerprint"), "data_uri": row.data.get("uri"),
                 "rows": row.data.get("rows"), "task": row.data.get("task"),
                 "tuning": results.get("tuning"),
+                **results.get("lineage", {}),  # a runtime's own (an LLM's base model)
             }
             version = register_version(
-                session, name=spec.register_as, framework=runtime(spec.runtime).FRAMEWORK,
+                session, name=spec.register_as,
+                framework=results.get("framework") or runtime(spec.runtime).FRAMEWORK,
                 artifact_uri=out.url("model"), actor=row.owner,
                 signature=out.read_json("signature.json"), metrics=final,
-                params=(results.get("tuning") or {}).get("best_params") or row.spec["params"],
+                params=(results.get("tuning") or {}).get("best_params")
+                or results.get("registry_params") or row.spec["params"],
                 lineage=lineage, description=spec.description, owner=spec.owner)
             row.model_name, row.model_version = spec.register_as, version
             for ref in row.feature_refs:
@@ -124,6 +128,7 @@ class TrainingService:
         self.settings, self.db, self.features, self.system = settings, db, features, system
         self.ray = RayJobs(settings.home, settings.ray_address)
         self._checked: dict[str, float] = {}
+        self._evaluations: dict[str, Any] = {}
 
     # submission ----------------------------------------------------------------------------
     def submit(self, spec: Any, actor: str, parent_id: str | None = None) -> JobDetail:
@@ -141,7 +146,8 @@ class TrainingService:
         job_dir = f"{self.settings.resolved_artifact_root.rstrip('/')}/jobs/{job_id}"
         out = ArtifactDir(job_dir)
         try:
-            data = prepare(spec, job_dir, self.features)
+            data = (rt.prepare(spec, job_dir, self) if hasattr(rt, "prepare")
+                    else prepare(spec, job_dir, self.features))
             rt.check(spec, data)
             self._check_resources(spec)
         except BaseException:
@@ -307,7 +313,64 @@ class TrainingService:
                          artifact_uri=row.artifact_uri, data=row.data,
                          feature_refs=row.feature_refs, workers=row.workers,
                          metrics=row.metrics, error=row.error, log_tail=row.log_tail,
-                         trials=trial_infos)
+                         trials=trial_infos, evaluation=self._evaluation(row))
+
+    def _evaluation(self, row: TrainingJobRow) -> dict[str, Any] | None:
+        """An LLM job's eval.json (loss and perplexity before/after, sample generations)."""
+        if row.runtime != "llm_finetune" or row.status != "succeeded":
+            return None
+        if row.id not in self._evaluations:
+            from .artifacts import ArtifactDir
+
+            try:
+                self._evaluations[row.id] = ArtifactDir(row.artifact_uri).read_json("eval.json")
+            except (OSError, ValueError):
+                return None
+        return self._evaluations[row.id]
+
+    def merge(self, job_id: str, actor: str, register_as: str | None = None) -> MergeResult:
+        """Merge a succeeded LoRA job's adapter into its base: a full model folder under the
+        job's artifacts (``merged/``), registered as framework ``transformers`` if asked."""
+        from ..registry.service import register_version
+        from .artifacts import ArtifactDir
+        from .llm_model import BASE_FRAMEWORK, merge_and_save
+        from .spec import MODEL_NAME
+
+        row = self._reconcile(self._row(job_id))
+        if row.runtime != "llm_finetune":
+            raise InvalidInput(f"job {job_id} is a {row.runtime} job; only llm_finetune jobs "
+                               "have an adapter to merge", field="job_id")
+        if row.status != "succeeded":
+            raise Conflict(f"job {job_id} is {row.status}; only a succeeded job can be merged",
+                           field="job_id")
+        if (row.spec.get("method") or {}).get("kind", "lora") != "lora":
+            raise InvalidInput(f"job {job_id} fine-tuned the full model: its model folder is "
+                               "already a full model", field="job_id")
+        if register_as is not None and not MODEL_NAME.match(register_as):
+            raise InvalidInput(f"model name {register_as!r} must start with a lowercase letter "
+                               "and use lowercase letters, digits, '-', '_' or '.'",
+                               field="register_as")
+        out = ArtifactDir(row.artifact_uri)
+        uri = merge_and_save(out.url("model"), out.url("merged"))
+        name = version = None
+        if register_as is not None:
+            results = out.read_json("metrics.json")
+            with self.db.session(write=True) as session:
+                version = register_version(
+                    session, name=register_as, framework=BASE_FRAMEWORK, artifact_uri=uri,
+                    actor=actor, signature=out.read_json("signature.json"),
+                    metrics=row.metrics, params=results.get("registry_params") or {},
+                    lineage={"training_job": row.id, "merged_from": {
+                        "model": row.model_name, "version": row.model_version,
+                        "artifact_uri": out.url("model")},
+                        "data_fingerprint": row.data.get("fingerprint"),
+                        **results.get("lineage", {})},
+                    description=f"{row.name}: LoRA adapter merged into its base")
+            name = register_as
+        self.system.record(actor, "training.merged", subject=job_id,
+                           detail={"artifact_uri": uri, "model": name, "version": version})
+        return MergeResult(job_id=job_id, artifact_uri=uri, model_name=name,
+                           model_version=version)
 
     def list(self, query: JobsQuery) -> JobsPage:
         with self.db.session() as session:

@@ -175,5 +175,90 @@ class TensorFlowJob(TabularJob):
     params: KerasParams = Field(default_factory=KerasParams)
 
 
-JobSpec = Annotated[LightGBMJob | TensorFlowJob, Field(discriminator="runtime")]
-RUNTIMES = ("lightgbm", "tensorflow")
+
+
+# LLM fine-tuning -----------------------------------------------------------------------------
+class TextDataSpec(_Strict):
+    """Training text: JSONL records, or a parquet/CSV table with the same fields as columns."""
+
+    path: str = Field(description="A JSONL file (one JSON object a line: `prompt` and "
+                      "`completion`, or `text`), or a parquet/CSV table with those columns.")
+    text_field: str = Field("text", description="The field holding plain text.")
+    prompt_field: str = Field("prompt", description="The field holding a prompt.")
+    completion_field: str = Field("completion", description="The field holding the "
+                                  "completion the model learns to write after the prompt.")
+
+
+class TextSplitSpec(_Strict):
+    validation_fraction: float = Field(0.1, gt=0, lt=1, description="Held-out share of the "
+                                       "records: perplexity before and after is measured on it.")
+    seed: int = 42
+
+
+class FinetuneMethod(_Strict):
+    """LoRA adapters (peft) on the base model, or full fine-tuning of every weight."""
+
+    kind: Literal["lora", "full"] = "lora"
+    r: int = Field(8, ge=1, le=1024, description="LoRA rank.")
+    alpha: float = Field(16.0, gt=0, description="LoRA scaling (alpha / r).")
+    dropout: float = Field(0.05, ge=0, lt=1, description="Dropout on the LoRA path.")
+    target_modules: list[str] | None = Field(None, description="Module names (last part, e.g. "
+                                             "c_attn, q_proj) that get adapters. Default: "
+                                             "peft's choice for the model type.")
+
+
+class LLMParams(_Strict):
+    epochs: int = Field(1, ge=1, le=10_000)
+    max_steps: int | None = Field(None, ge=1, description="Optimizer steps; when set it "
+                                  "replaces epochs (the data is cycled).")
+    learning_rate: float = Field(2e-4, gt=0, le=1)
+    batch_size: int = Field(8, ge=1, le=65_536, description="Records per worker per step.")
+    gradient_accumulation_steps: int = Field(1, ge=1, le=4096)
+    max_seq_length: int = Field(256, ge=4, le=1_048_576, description="Tokens per record; "
+                                "longer records are cut. At most the model's positions.")
+    weight_decay: float = Field(0.0, ge=0, le=10)
+    warmup_ratio: float = Field(0.0, ge=0, lt=1)
+    lr_scheduler: Literal["linear", "cosine", "constant"] = "linear"
+    seed: int = 42
+    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = Field(
+        "auto", description="auto: bf16 (or fp16) on a GPU, full precision on CPUs.")
+    completion_only_loss: bool = Field(True, description="With prompt/completion records, "
+                                       "learn (and measure) only the completion tokens.")
+
+
+class GenerationEval(_Strict):
+    prompts: list[str] | None = Field(None, description="Fixed prompts whose generations are "
+                                      "kept before and after fine-tuning. Default: the first "
+                                      "validation prompts.")
+    num_samples: int = Field(3, ge=0, le=64)
+    max_new_tokens: int = Field(24, ge=1, le=4096)
+
+
+class LLMJob(_JobBase):
+    runtime: Literal["llm_finetune"]
+    base_model: str = Field(description="A local Hugging Face model folder (config.json, "
+                            "weights, tokenizer), or `registry:NAME[@VERSION|@ALIAS]`.")
+    data: TextDataSpec
+    split: TextSplitSpec = Field(default_factory=TextSplitSpec)
+    method: FinetuneMethod = Field(default_factory=FinetuneMethod)
+    params: LLMParams = Field(default_factory=LLMParams)
+    eval: GenerationEval = Field(default_factory=GenerationEval)
+
+    @field_validator("tune")
+    @classmethod
+    def _no_tuning(cls, value: TuneSpec | None) -> TuneSpec | None:
+        if value is not None:
+            raise ValueError("tuning sweeps are not available for llm_finetune; remove tune "
+                             "and submit one job per setting")
+        return value
+
+    @field_validator("base_model")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("base_model is empty: give a model folder or registry:NAME")
+        return value
+
+
+JobSpec = Annotated[LightGBMJob | TensorFlowJob | LLMJob, Field(discriminator="runtime")]
+RUNTIMES = ("lightgbm", "tensorflow", "llm_finetune")

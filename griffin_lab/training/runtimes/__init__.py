@@ -18,6 +18,7 @@ from types import ModuleType
 RUNTIME_MODULES = {
     "lightgbm": "griffin_lab.training.runtimes.lightgbm",
     "tensorflow": "griffin_lab.training.runtimes.tensorflow",
+    "llm_finetune": "griffin_lab.training.runtimes.llm",
 }
 
 
