@@ -80,6 +80,8 @@ def demo(
                              "(default: the dataset already there, else small)."),
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same data."),
     force: bool = typer.Option(False, help="Regenerate even when the data is already there."),
+    models: int = typer.Option(0, help="Also register this many demo catalogue models "
+                               "(metadata only), e.g. 10000 to see the registry at scale."),
     as_json: bool = JsonOption,
 ) -> None:
     """Generate the demo grocery dataset into GRIFFIN_HOME and seed every subsystem."""
@@ -89,7 +91,7 @@ def demo(
     say = (lambda _m: None) if as_json else (lambda m: typer.echo(f"· {m}", err=True))
     try:
         with Platform.from_settings() as platform:
-            report = seed_demo(platform, size, seed, force=force, progress=say)
+            report = seed_demo(platform, size, seed, force=force, progress=say, models=models)
     except GriffinError as exc:
         _fail(exc)
     if as_json:
@@ -131,7 +133,7 @@ def lab(
 ) -> None:
     """Generate the demo data (once) and start JupyterLab with Griffin on 127.0.0.1."""
     if not skip_demo:
-        demo(size=None, seed=42, force=False, as_json=False)
+        demo(size=None, seed=42, force=False, models=0, as_json=False)
     if notebook_dir is None:
         notebook_dir = Path("notebooks") if Path("notebooks").is_dir() else Path.cwd()
     cmd = lab_command(port, notebook_dir.resolve(), browser, list(ctx.args))

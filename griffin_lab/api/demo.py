@@ -13,5 +13,6 @@ from .core import operation
 def demo(platform, ctx, body: DemoRequest) -> DemoReport:  # noqa: ANN001
     from ..demo.seed import seed_demo
 
-    report = seed_demo(platform, body.size, body.seed, force=body.force, actor=ctx.actor)
+    report = seed_demo(platform, body.size, body.seed, force=body.force, actor=ctx.actor,
+                       models=body.models)
     return DemoReport.model_validate(report)

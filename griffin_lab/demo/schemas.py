@@ -16,6 +16,9 @@ class DemoRequest(BaseModel):
     )
     seed: int = Field(42, ge=0, description="The same seed always gives the same data.")
     force: bool = Field(False, description="Regenerate even when the data is already there.")
+    models: int = Field(0, ge=0, le=100_000, description="Also register this many demo "
+                        "catalogue models (5 versions each; metadata only) to see the registry "
+                        "at scale. Models already there are kept.")
 
 
 class DemoManifest(BaseModel):

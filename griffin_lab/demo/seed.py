@@ -49,6 +49,7 @@ def seed_demo(
     force: bool = False,
     actor: str = "griffin demo",
     progress: Callable[[str], None] | None = None,
+    models: int = 0,
 ) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
     if size is None:
@@ -64,6 +65,11 @@ def seed_demo(
     for name, seeder in SEEDERS.items():
         say(f"seeding {name}")
         report["seeded"][name] = seeder(platform, grocery.dataset_dir(platform.settings.home))
+    if models:
+        from .catalogue import seed_catalogue
+
+        say(f"registering {models:,} demo catalogue models")
+        report["seeded"]["catalogue"] = seed_catalogue(platform, models)
     if written or force:
         platform.system.record(
             actor, "demo.generated", subject=report["data_dir"],

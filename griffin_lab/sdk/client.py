@@ -71,13 +71,15 @@ class Client:
         return self._training.jobs(status, name, limit)
 
     # demo ---------------------------------------------------------------------------
-    def demo(self, size: str | int | None = None, seed: int = 42, force: bool = False
-             ) -> DemoReport:
+    def demo(self, size: str | int | None = None, seed: int = 42, force: bool = False,
+             models: int = 0) -> DemoReport:
         """Generate the demo grocery dataset where the platform runs (idempotent).
 
-        With no size, the dataset already there is kept (else ``small``)."""
+        With no size, the dataset already there is kept (else ``small``). ``models`` also
+        registers that many demo catalogue models (metadata only) to see the registry at
+        scale."""
         body = _build(DemoRequest, size=None if size is None else str(size), seed=seed,
-                      force=force)
+                      force=force, models=models)
         return self.transport.call("demo", body=body)
 
     # lifecycle ----------------------------------------------------------------------
