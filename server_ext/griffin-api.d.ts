@@ -823,6 +823,12 @@ export interface components {
              */
             force: boolean;
             /**
+             * Models
+             * @description Also register this many demo catalogue models (5 versions each; metadata only) to see the registry at scale. Models already there are kept.
+             * @default 0
+             */
+            models: number;
+            /**
              * Seed
              * @description The same seed always gives the same data.
              * @default 42
@@ -2036,6 +2042,12 @@ export interface components {
             /** Description */
             description: string;
             /**
+             * Framework
+             * @description The latest version's framework.
+             * @default
+             */
+            framework: string;
+            /**
              * Health
              * @default unknown
              */
@@ -2110,6 +2122,12 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /**
+             * Framework
+             * @description The latest version's framework.
+             * @default
+             */
+            framework: string;
             /**
              * Health
              * @default unknown
@@ -3364,13 +3382,13 @@ export interface operations {
     models_search: {
         parameters: {
             query?: {
-                /** @description Text in the name, description, use case or team. */
+                /** @description Words that must all appear in the name, description, use case, team or tags. */
                 q?: string | null;
                 /** @description One tier or several, comma-separated: `0,1`. */
                 tier?: string | null;
                 owner?: string | null;
                 team?: string | null;
-                /** @description Models with a version of this framework. */
+                /** @description Models whose latest version is of this framework. */
                 framework?: string | null;
                 tag?: string | null;
                 /** @description Models that have this alias. */

@@ -51,6 +51,10 @@ def test_create_update_and_bad_input(platform: Platform) -> None:
     assert (updated.tags, updated.tier, updated.updated_by) == (["batch"], 1, "bo")
     assert reg.search(ModelsQuery(tag="pii")).total == 0  # the tag index follows the list
     assert reg.search(ModelsQuery(tag="batch")).total == 1
+    reg.update("churn", ModelUpdate(description="Predicts lapsed shoppers"), "bo")
+    assert [m.name for m in reg.search(ModelsQuery(q="LAPSED")).items] == ["churn"]
+    assert reg.search(ModelsQuery(q="growth Lapsed retention")).total == 1  # every word
+    assert reg.search(ModelsQuery(q="growth fraud")).total == 0
     with pytest.raises(InvalidInput, match="Nothing to update"):
         reg.update("churn", ModelUpdate(), "bo")
 
@@ -160,11 +164,13 @@ def test_search_filters_sort_and_pages(platform: Platform) -> None:
     expect(ModelsQuery(tag="gpu"), lambda m: "gpu" in m.tags)
     expect(ModelsQuery(alias="candidate"), lambda m: "candidate" in m.aliases)
     expect(ModelsQuery(health="critical"), lambda m: m.health == "critical")
+    expect(ModelsQuery(q="Holiday"), lambda m: "holiday" in m.tags)  # tags are searched too
     expect(ModelsQuery(q="100%"), lambda m: False)  # LIKE wildcards are escaped
     expect(ModelsQuery(q="m_0"), lambda m: "m_0" in m.name)
-    frameworks = reg.search(ModelsQuery(framework="tensorflow", limit=500)).items
-    assert frameworks and all("tensorflow" in reg.get(m.name).versions[0].framework
-                              for m in frameworks[:5])
+    expect(ModelsQuery(q=" ads  ctr "), lambda m: m.team == "ads" and m.use_case == "ctr")
+    expect(ModelsQuery(framework="tensorflow"), lambda m: m.framework == "tensorflow")
+    assert {m.framework for m in models} == {"lightgbm", "tensorflow", "transformers-peft"}
+    assert all(reg.get(m.name).versions[0].framework == m.framework for m in models[:5])
 
     # pages: in order, no duplicate, nothing skipped
     seen: list[str] = []
@@ -271,7 +277,9 @@ def test_upgrade_from_the_minimal_registry_keeps_every_row(database_url: str) ->
     assert db.migrate() == db.head_revision()
     reg = RegistryService(db, "file:///unused")
     old = reg.get("old")
-    assert (old.description, old.owner, old.tier, old.latest_version) == ("kept", "ana", 3, 2)
+    assert (old.description, old.owner, old.tier, old.latest_version, old.framework) == (
+        "kept", "ana", 3, 2, "lightgbm")
+    assert [m.name for m in reg.search(ModelsQuery(q="KEPT")).items] == ["old"]
     assert [v.metrics for v in old.versions] == [{"auc": 0.8}, {"auc": 0.8}]
     assert old.versions[0].source == "training" and old.tags == []
     reg.set_alias("old", "production", 2, "bo")

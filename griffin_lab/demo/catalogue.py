@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
+from ..registry.service import search_text
+
 if TYPE_CHECKING:
     from ..platform import Platform
 
@@ -112,10 +114,13 @@ def _plan(rng: random.Random, now: datetime, i: int, name: str, team: str, use_c
     elif roll < 0.10:
         health, severity, reason = "warning", 1, "prediction drift PSI 0.18"
     owner = rng.choice(OWNERS)
+    description = f"{use_case.replace('-', ' ').capitalize()} model for the {team} team " \
+        f"({framework})."
     model = dict(
         name=name, owner=owner, team=team, use_case=use_case, tier=tier,
-        description=f"{use_case.replace('-', ' ').capitalize()} model for the {team} team "
-        f"({framework}).", tags=model_tags, links=[], card="", latest_version=versions,
+        description=description, tags=model_tags, links=[], card="", latest_version=versions,
+        framework=framework,
+        search_text=search_text(name, description, use_case, team, model_tags),
         health=health, health_severity=severity, health_reason=reason,
         health_updated_at=updated, created_at=created, updated_at=updated, created_by=owner,
         updated_by=owner)

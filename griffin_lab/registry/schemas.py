@@ -108,6 +108,7 @@ class ModelInfo(BaseModel):
                       "3 experimental.")
     tags: list[str] = Field(default_factory=list)
     latest_version: int | None
+    framework: str = Field("", description="The latest version's framework.")
     aliases: dict[str, int] = Field(default_factory=dict, description="alias -> version")
     health: str = "unknown"
     health_severity: int = 0
@@ -136,13 +137,15 @@ class ModelsPage(BaseModel):
 
 class ModelsQuery(BaseModel):
     q: str | None = Field(None, max_length=200,
-                          description="Text in the name, description, use case or team.")
+                          description="Words that must all appear in the name, "
+                          "description, use case, team or tags.")
     tier: str | None = Field(None, pattern=r"^[0-3](,[0-3])*$",
                              description="One tier or several, comma-separated: `0,1`.")
     owner: str | None = Field(None, max_length=200)
     team: str | None = Field(None, max_length=200)
     framework: str | None = Field(None, max_length=40,
-                                  description="Models with a version of this framework.")
+                                  description="Models whose latest version is of this "
+                                  "framework.")
     tag: str | None = Field(None, max_length=100)
     alias: str | None = Field(None, max_length=60, description="Models that have this alias.")
     health: Literal["unknown", "ok", "warning", "critical"] | None = None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,17 @@ def _audit(session: Session, actor: str, action: str, subject: str,
                            detail=detail or {}))
 
 
+def search_text(name: str, description: str, use_case: str, team: str,
+                tags: Sequence[str]) -> str:
+    """What text search looks in, lowercased once at write time."""
+    return " ".join((name, description, use_case, team, *tags)).lower()
+
+
+def _index_text(model: ModelRow) -> None:
+    model.search_text = search_text(model.name, model.description or "", model.use_case or "",
+                                    model.team or "", model.tags or [])
+
+
 def _set_tags(session: Session, model: ModelRow, tags: list[str]) -> None:
     model.tags = tags
     if model.id is not None:
@@ -79,6 +90,7 @@ def _new_model(session: Session, name: str, actor: str, fields: ModelUpdate | No
     session.add(model)
     session.flush()
     _set_tags(session, model, tags)
+    _index_text(model)
     return model
 
 
@@ -103,7 +115,7 @@ def register_version(session: Session, *, name: str, framework: str, artifact_ur
                                 artifact_uri=artifact_uri, signature=signature, metrics=metrics,
                                 params=params, lineage=lineage, created_by=actor,
                                 description=version_description, source=source))
-    model.latest_version = version
+    model.latest_version, model.framework = version, framework
     model.updated_at, model.updated_by = utcnow(), actor
     _audit(session, actor, "model.registered", f"{name}:{version}",
            {"framework": framework, "source": source})
@@ -123,7 +135,8 @@ def _version_info(row: ModelVersionRow, name: str,
 def _model_info(m: ModelRow, aliases: dict[str, int]) -> dict[str, Any]:
     return dict(name=m.name, description=m.description, owner=m.owner, team=m.team,
                 use_case=m.use_case, tier=m.tier, tags=m.tags or [],
-                latest_version=m.latest_version, aliases=aliases, health=m.health,
+                latest_version=m.latest_version, framework=m.framework, aliases=aliases,
+                health=m.health,
                 health_severity=m.health_severity, health_reason=m.health_reason,
                 created_at=m.created_at, updated_at=m.updated_at, updated_by=m.updated_by)
 
@@ -184,10 +197,8 @@ class RegistryService:
 
     def _filtered(self, query: ModelsQuery, session: Session) -> Select[Any]:
         stmt = select(ModelRow)
-        if query.q:
-            pattern = _like(query.q)
-            stmt = stmt.where(or_(*(func.lower(col).like(pattern, escape="\\") for col in (
-                ModelRow.name, ModelRow.description, ModelRow.use_case, ModelRow.team))))
+        for word in (query.q or "").split():  # every word, anywhere in the indexed text
+            stmt = stmt.where(ModelRow.search_text.like(_like(word), escape="\\"))
         if query.tier:
             stmt = stmt.where(ModelRow.tier.in_(query.tiers()))
         for column, value in ((ModelRow.owner, query.owner), (ModelRow.team, query.team),
@@ -195,8 +206,7 @@ class RegistryService:
             if value:
                 stmt = stmt.where(column == value)
         if query.framework:
-            stmt = stmt.where(ModelRow.id.in_(select(ModelVersionRow.model_id).where(
-                ModelVersionRow.framework == query.framework)))
+            stmt = stmt.where(ModelRow.framework == query.framework)
         if query.tag:
             stmt = stmt.where(ModelRow.id.in_(select(ModelTagRow.model_id).where(
                 ModelTagRow.tag == query.tag)))
@@ -334,6 +344,7 @@ class RegistryService:
                 _set_tags(session, model, check_tags(changes.pop("tags")))
             for key, value in changes.items():
                 setattr(model, key, value)
+            _index_text(model)
             model.updated_at, model.updated_by = utcnow(), actor
             _audit(session, actor, "model.updated", name, {"fields": sorted(
                 body.model_dump(exclude_none=True))})

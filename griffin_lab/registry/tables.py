@@ -28,7 +28,9 @@ class ModelRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     links: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     card: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")  # lowercased, for text search
     latest_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    framework: Mapped[str] = mapped_column(String(40), default="", index=True)  # of the latest
     health: Mapped[str] = mapped_column(String(20), default="unknown")
     health_severity: Mapped[int] = mapped_column(Integer, default=0)
     health_reason: Mapped[str] = mapped_column(Text, default="")

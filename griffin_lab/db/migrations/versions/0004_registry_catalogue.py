@@ -30,7 +30,9 @@ def model_columns() -> list[sa.Column]:
         sa.Column("tags", sa.JSON(), nullable=False, server_default="[]"),
         sa.Column("links", sa.JSON(), nullable=False, server_default="[]"),
         sa.Column("card", sa.Text(), nullable=False, server_default=""),
+        sa.Column("search_text", sa.Text(), nullable=False, server_default=""),
         sa.Column("latest_version", sa.Integer(), nullable=True),
+        sa.Column("framework", sa.String(40), nullable=False, server_default=""),
         sa.Column("health", sa.String(20), nullable=False, server_default="unknown"),
         sa.Column("health_severity", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("health_reason", sa.Text(), nullable=False, server_default=""),
@@ -45,11 +47,15 @@ def upgrade() -> None:
             batch.add_column(column)
         batch.create_index(op.f("ix_registry_models_owner"), ["owner"])
         batch.create_index(op.f("ix_registry_models_team"), ["team"])
+        batch.create_index(op.f("ix_registry_models_framework"), ["framework"])
         batch.create_index("ix_registry_models_tier_updated", ["tier", "updated_at"])
         batch.create_index("ix_registry_models_attention", ["health_severity", "tier"])
-    op.execute("UPDATE registry_models SET updated_by = created_by, latest_version = "
+    op.execute("UPDATE registry_models SET updated_by = created_by, "
+                "search_text = lower(name || ' ' || description), latest_version = "
                 "(SELECT max(v.version) FROM registry_versions v "
-                "WHERE v.model_id = registry_models.id)")
+                "WHERE v.model_id = registry_models.id), framework = coalesce("
+                "(SELECT v.framework FROM registry_versions v WHERE v.model_id = "
+                "registry_models.id ORDER BY v.version DESC LIMIT 1), '')")
     with op.batch_alter_table("registry_versions") as batch:
         batch.add_column(sa.Column("description", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("source", sa.String(20), nullable=False,
@@ -108,6 +114,7 @@ def downgrade() -> None:
     with op.batch_alter_table("registry_models") as batch:
         batch.drop_index("ix_registry_models_attention")
         batch.drop_index("ix_registry_models_tier_updated")
+        batch.drop_index(op.f("ix_registry_models_framework"))
         batch.drop_index(op.f("ix_registry_models_team"))
         batch.drop_index(op.f("ix_registry_models_owner"))
         for column in reversed(model_columns()):
