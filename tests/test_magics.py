@@ -86,3 +86,38 @@ def test_features_magic_and_browser(tmp_path: Path) -> None:
         ip.user_ns.pop("griffin_client").close()
         ip.run_line_magic("unload_ext", "griffin_lab")
         InteractiveShell.clear_instance()
+
+
+def test_models_magic_browser_and_comparison_widget(shell: InteractiveShell) -> None:
+    from griffin_lab.demo.catalogue import seed_catalogue
+    from griffin_lab.notebook.registry_views import comparison_widget
+
+    client = shell.user_ns["griffin_client"]
+    platform = client.transport.platform
+    seed_catalogue(platform, 120, versions=2)
+    view = shell.run_line_magic("griffin", "models ads ctr --tier 0,1")
+    expected = client.models.search("ads ctr", tier=[0, 1])
+    html = view._repr_html_()
+    assert f"of {expected.total:,} models" in html
+    assert html.count("data-model=") == len(expected.items) > 0
+    assert all(f"data-model='{m.name}'" in html for m in expected.items)
+    attention = shell.run_line_magic("griffin", "models --attention")
+    assert repr(attention).startswith(f"{client.models.attention().total} models")
+    assert "--tier takes numbers" in repr(shell.run_line_magic("griffin", "models --tier x"))
+    assert "not --bogus" in repr(shell.run_line_magic("griffin", "models --bogus"))
+
+    browser = client.models.browse()
+    assert browser.page.total == 120 and len(browser.page.items) == browser.PAGE
+    assert browser.prev.disabled and not browser.next.disabled
+    browser.next.click()
+    assert browser.page.offset == browser.PAGE and not browser.prev.disabled
+    browser.tier.value = (0,)
+    assert browser.page.offset == 0
+    assert {m.tier for m in browser.page.items} == {0}
+
+    name = expected.items[0].name
+    comparison = client.models.compare(name)
+    assert list(comparison.metrics.columns) == ["v1", "v2"]
+    widget = comparison_widget(comparison.comparison)
+    assert "valid_auc" in widget.children[0].value
+    assert "No training curves" in widget.children[1].layout.title.text
