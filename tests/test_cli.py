@@ -133,3 +133,45 @@ def test_features_add_source_from_yaml(tmp_path: Path) -> None:
     spec.write_text(spec.read_text().replace("max: 5", "max: -1"))
     bad = run("features", "add-source", str(spec), home=tmp_path)
     assert bad.returncode == 2 and "line 6" in bad.stderr and "above max" in bad.stderr
+
+
+def test_models_verbs(tmp_path: Path) -> None:
+    import lightgbm as lgb
+    import numpy as np
+
+    home = tmp_path / "home"
+    x = np.random.default_rng(0).normal(size=(200, 3))
+    booster = lgb.train({"objective": "regression", "verbose": -1}, lgb.Dataset(x, x[:, 0]),
+                        num_boost_round=5)
+    booster.save_model(str(tmp_path / "m.txt"))
+    card = tmp_path / "card.md"
+    card.write_text("# ETA\nMinutes to the door.")
+
+    made = run("models", "create", "eta", "--tier", "0", "--team", "fulfillment", "--tag",
+               "realtime", "--card", str(card), "--json", home=home)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["card"].startswith("# ETA")
+    for n in (1, 2):
+        reg = run("models", "register", "eta", str(tmp_path / "m.txt"), "--metrics",
+                  f'{{"valid_l2": 0.{n}}}', "--json", home=home)
+        assert reg.returncode == 0, reg.stderr
+        assert json.loads(reg.stdout)["version"] == n
+    assert run("models", "alias", "eta@2", "production", "--reason", "lower l2",
+               home=home).stdout.strip() == "eta: production → v2"
+    listed = json.loads(run("models", "list", "--tier", "0", "--json", home=home).stdout)
+    assert listed["total"] == 1 and listed["items"][0]["aliases"] == {"production": 2}
+    shown = run("models", "show", "eta", home=home).stdout
+    assert "production→v2" in shown and "v2" in shown
+    compared = json.loads(run("models", "compare", "eta", "--json", home=home).stdout)
+    assert {r["name"]: r["best"] for r in compared["metrics"]} == {"valid_l2": 1}
+    exported = json.loads(run("models", "export", "eta@production", str(tmp_path), "--json",
+                              home=home).stdout)
+    imported = run("models", "import", exported["path"], "--name", "eta-copy", home=home)
+    assert imported.stdout.strip() == "registered eta-copy v1 (lightgbm)", imported.stderr
+
+    bad = run("models", "alias", "eta@9", "production", home=home)
+    assert bad.returncode == 2 and "no version 9" in bad.stderr
+    bad = run("models", "register", "eta", str(card), home=home)
+    assert bad.returncode == 2 and "not a LightGBM model" in bad.stderr
+    bad = run("models", "list", "--tier", "7", home=home)
+    assert bad.returncode == 2 and "tier" in bad.stderr

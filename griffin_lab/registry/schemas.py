@@ -139,8 +139,7 @@ class ModelsQuery(BaseModel):
     q: str | None = Field(None, max_length=200,
                           description="Words that must all appear in the name, "
                           "description, use case, team or tags.")
-    tier: str | None = Field(None, pattern=r"^[0-3](,[0-3])*$",
-                             description="One tier or several, comma-separated: `0,1`.")
+    tier: str | None = Field(None, description="One tier or several, comma-separated: `0,1`.")
     owner: str | None = Field(None, max_length=200)
     team: str | None = Field(None, max_length=200)
     framework: str | None = Field(None, max_length=40,
@@ -155,6 +154,14 @@ class ModelsQuery(BaseModel):
     sort: Literal[SORTS] = "-updated_at"
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0)
+
+    @field_validator("tier")
+    @classmethod
+    def _tier(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-3](,[0-3])*", value.replace(" ", "")):
+            raise ValueError(f"tier {value!r}: give 0, 1, 2 or 3, or several comma-separated "
+                             "(0,1)")
+        return None if value is None else value.replace(" ", "")
 
     def tiers(self) -> list[int]:
         return [int(t) for t in self.tier.split(",")] if self.tier else []
