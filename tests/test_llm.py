@@ -98,6 +98,12 @@ def test_lora_job_improves_perplexity_registers_the_adapter_and_serves_it(
     gens = job.generations()
     assert list(gens["prompt"]) == PROMPTS
     assert all(isinstance(t, str) for t in [*gens["before"], *gens["after"]])
+    # the job's widget shows the loss curve, perplexity before/after and the generations
+    widget = job.widget()
+    assert "train_loss" in widget.series and "valid_perplexity" in widget.series
+    assert "Sample generations" in widget.summary.value
+    assert "which department sells Organic Bananas?" in widget.summary.value
+    assert f"{m['perplexity_after']:.4g}" in widget.summary.value
     # registered: an adapter of framework transformers-peft, with its base and evaluation
     version = job.model
     assert version.framework == "transformers-peft"

@@ -138,6 +138,7 @@ def _build(target: Path, *, seed: int, steps: int) -> dict[str, Any]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     started = time.monotonic()
     torch.manual_seed(seed)
     random.seed(seed)

@@ -96,7 +96,9 @@ class JobWidget:
         if d.metrics:
             cells = "".join(f"<tr><td>{escape(k)}</td><td>{v:.5g}</td></tr>"
                             for k, v in d.metrics.items() if isinstance(v, int | float))
-            self.summary.value = f"<table class='griffin-metrics'>{cells}</table>"
+            evaluation = getattr(d, "evaluation", None)
+            self.summary.value = (f"<table class='griffin-metrics'>{cells}</table>"
+                                  + (evaluation_html(evaluation) if evaluation else ""))
         if d.error:
             self.summary.value = (f"<pre style='color:#d62728;white-space:pre-wrap'>"
                                   f"{escape(d.error[:3000])}</pre>")
@@ -122,3 +124,26 @@ class JobWidget:
         from IPython.display import display
 
         display(self.box)
+
+
+def evaluation_html(ev: dict[str, Any]) -> str:
+    """An LLM job's held-out loss and perplexity before/after, and its sample generations."""
+    before, after = ev.get("before") or {}, ev.get("after") or {}
+
+    def num(v: Any) -> str:
+        return f"{v:.4g}" if isinstance(v, int | float) else ""
+
+    rows = "".join(
+        f"<tr><td>{label}</td><td>{num(before.get(key))}</td><td>{num(after.get(key))}</td></tr>"
+        for label, key in (("perplexity", "perplexity"), ("loss", "loss")))
+    gens = "".join(
+        f"<tr><td><pre>{escape(g.get('prompt', ''))}</pre></td>"
+        f"<td><pre>{escape(g.get('before', ''))}</pre></td>"
+        f"<td><pre>{escape(g.get('after', ''))}</pre></td></tr>"
+        for g in ev.get("generations") or [])
+    out = ("<h4>Held-out records</h4><table class='griffin-llm-eval'><tr><th></th>"
+           f"<th>before</th><th>after</th></tr>{rows}</table>")
+    if gens:
+        out += ("<h4>Sample generations</h4><table class='griffin-llm-generations'><tr>"
+                f"<th>prompt</th><th>before</th><th>after</th></tr>{gens}</table>")
+    return out

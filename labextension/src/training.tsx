@@ -640,6 +640,7 @@ function JobPage(props: { id: string; model: TrainingModel }): JSX.Element {
           <JobSummary job={job} onOpenJob={jobId => model.openJob(jobId)} />
           <JobMetrics job={job} visible={visible} />
           <FinalMetrics job={job} />
+          <LlmEvaluation job={job} />
           {job.trials && job.trials.length > 0 ? (
             <JobSection title={`Tuning trials (${job.trials.length})`} name="trials">
               <TrialsTable job={job} trials={job.trials} />
@@ -1283,6 +1284,82 @@ function FinalMetrics(props: { job: JobDetail }): JSX.Element | null {
           </tbody>
         </table>
       </div>
+    </JobSection>
+  );
+}
+
+interface ILlmGeneration {
+  prompt?: string;
+  before?: string;
+  after?: string;
+}
+
+/** An LLM job: held-out perplexity and loss before/after, sample generations. */
+function LlmEvaluation(props: { job: JobDetail }): JSX.Element | null {
+  const ev = props.job.evaluation as
+    | {
+        before?: Record<string, number>;
+        after?: Record<string, number>;
+        generations?: ILlmGeneration[];
+      }
+    | null
+    | undefined;
+  if (!ev) {
+    return null;
+  }
+  const before = ev.before ?? {};
+  const after = ev.after ?? {};
+  const generations = ev.generations ?? [];
+  return (
+    <JobSection title="Evaluation" name="llm-evaluation">
+      <div className="griffin-table-wrap">
+        <table className="griffin-table griffin-llm-eval">
+          <thead>
+            <tr>
+              <th>held-out records</th>
+              <th>before</th>
+              <th>after</th>
+            </tr>
+          </thead>
+          <tbody>
+            {['perplexity', 'loss'].map(key => (
+              <tr key={key} data-metric={key}>
+                <th scope="row">{key}</th>
+                <td className="griffin-num">{formatNumber(before[key], 4)}</td>
+                <td className="griffin-num">{formatNumber(after[key], 4)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {generations.length > 0 ? (
+        <div className="griffin-table-wrap">
+          <table className="griffin-table griffin-llm-generations">
+            <thead>
+              <tr>
+                <th>prompt</th>
+                <th>before</th>
+                <th>after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {generations.map((g, i) => (
+                <tr key={i} data-generation={i}>
+                  <td>
+                    <pre className="griffin-code">{g.prompt ?? ''}</pre>
+                  </td>
+                  <td>
+                    <pre className="griffin-code">{g.before ?? ''}</pre>
+                  </td>
+                  <td>
+                    <pre className="griffin-code">{g.after ?? ''}</pre>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
     </JobSection>
   );
 }

@@ -251,6 +251,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
             r=method["r"], lora_alpha=method["alpha"], lora_dropout=method["dropout"],
             target_modules=data["target_modules"], fan_in_fan_out=data["fan_in_fan_out"],
             bias="none", task_type="CAUSAL_LM"))
+    measured_before = time.monotonic()
     trainable = sum(t.numel() for t in model.parameters() if t.requires_grad)
     total_params = sum(t.numel() for t in model.parameters())
     inner = model
@@ -278,7 +279,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
                                        "valid_perplexity": [before["perplexity"]]}
     if sink is not None:
         sink.add(0, {"valid_loss": before["loss"], "valid_perplexity": before["perplexity"]})
-    step, epoch, seen, tokens, loop_s = 0, 0, 0, 0, 0.0
+    step, epoch, seen, tokens, loop_s, eval_s = 0, 0, 0, 0, 0.0, 0.0
     model.train()
     while step < total_steps:
         order = np.random.default_rng(p["seed"] + epoch).permutation(mine)
@@ -324,7 +325,9 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
                                 "learning_rate": scheduler.get_last_lr()[0]})
         loop_s += time.monotonic() - tick
         if p["max_steps"] is None or step >= total_steps:  # each epoch, or at the end
+            tick = time.monotonic()
             measured = _measure(inner, my_valid, pad, world, device, autocast)
+            eval_s += time.monotonic() - tick
             history["valid_loss"].append(measured["loss"])
             history["valid_perplexity"].append(measured["perplexity"])
             if sink is not None:
@@ -342,7 +345,8 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
         "train_rows": len(train_idx), "valid_rows": len(valid_idx),
         "valid_tokens": before["tokens"], "examples_seen": int(seen_all),
         "train_tokens": int(tokens_all), "tokens_per_s": tokens_all / loop_s if loop_s else 0.0,
-        "train_loop_seconds": loop_s, "trainable_parameters": trainable,
+        "train_loop_seconds": loop_s, "eval_seconds": eval_s,
+        "before_seconds": measured_before - loaded, "trainable_parameters": trainable,
         "total_parameters": total_params, "workers": world,
         "load_seconds": loaded - started, "fit_seconds": fitted - loaded,
     }
