@@ -226,3 +226,24 @@ def test_records_from_a_table_and_plain_text(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="line 2: 'body' is int"):
         (tmp_path / "n.jsonl").write_text('{"body": "one"}\n{"body": 2}\n')
         read_records(str(tmp_path / "n.jsonl"), {**fields, "text": "body"})
+
+
+def test_a_remote_base_is_checked_without_downloading_its_weights(tiny_model: Path) -> None:
+    import fsspec
+
+    from griffin_lab.training.llm_model import checkable_dir, inspect_base, local_dir
+
+    fs = fsspec.filesystem("memory")
+    for f in tiny_model.iterdir():
+        fs.pipe(f"/bases/tiny/{f.name}", f.read_bytes())
+    folder = Path(checkable_dir("memory://bases/tiny"))
+    assert (folder / "model.safetensors").stat().st_size == 0  # a stand-in, not the weights
+    facts = inspect_base("memory://bases/tiny", str(folder))
+    assert facts.model_type == "gpt2" and facts.max_positions == 128
+    assert "c_attn" in facts.conv1d
+    with pytest.raises(InvalidInput, match="does not exist"):
+        inspect_base("memory://bases/none", checkable_dir("memory://bases/none"))
+    # workers do fetch the whole folder (once)
+    full = Path(local_dir("memory://bases/tiny"))
+    assert (full / "model.safetensors").read_bytes() == \
+        (tiny_model / "model.safetensors").read_bytes()

@@ -91,6 +91,29 @@ def local_dir(uri: str) -> str:
     return cache
 
 
+def checkable_dir(uri: str) -> str:
+    """A local folder to check a base model in: the folder itself when local; for a remote
+    URL its small files (config, tokenizer) with empty stand-ins for the weights, so a
+    submission never downloads weights (the check builds the model on the meta device)."""
+    if "://" not in uri or uri.startswith("file://"):
+        return local_dir(uri)
+    from fsspec.core import url_to_fs
+
+    fs, remote = url_to_fs(uri)
+    if not fs.isdir(remote):
+        return os.path.join(tempfile.gettempdir(), "griffin-missing-model")
+    folder = tempfile.mkdtemp(prefix="griffin-base-check-")
+    for entry in fs.ls(remote, detail=True):
+        name = os.path.basename(entry["name"].rstrip("/"))
+        if entry.get("type") == "directory":
+            continue
+        if name.endswith(WEIGHT_FILES) and not name.endswith(".index.json"):
+            open(os.path.join(folder, name), "wb").close()
+        else:
+            fs.get(entry["name"], os.path.join(folder, name))
+    return folder
+
+
 # what the base model is -----------------------------------------------------------------------
 @dataclass
 class ModelFacts:

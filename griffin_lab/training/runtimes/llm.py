@@ -29,6 +29,7 @@ from ..llm_model import (
     BASE_FRAMEWORK,
     MANIFEST,
     base_uri,
+    checkable_dir,
     default_targets,
     inspect_base,
     load_causal_lm,
@@ -98,7 +99,7 @@ def prepare(spec: LLMJob, job_dir: str, service: TrainingService) -> TextData:
     records = read_records(spec.data.path, fields)
     registry = RegistryService(service.db, service.settings.resolved_artifact_root)
     base = resolve_base(spec.base_model, registry)
-    facts = inspect_base(spec.base_model, local_dir(base_uri(base)))
+    facts = inspect_base(spec.base_model, checkable_dir(base_uri(base)))
     method = spec.method
     if method.kind == "lora":
         targets = list(method.target_modules) if method.target_modules else \
