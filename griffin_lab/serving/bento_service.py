@@ -1,0 +1,246 @@
+"""The BentoML service that serves one registered model version.
+
+This module is what ``griffin_lab.serving.bento.build`` copies into a Bento as
+``service.py``; ``bentoml serve`` imports it in each worker process. It reads its
+configuration from ``griffin_bento.json`` next to it (or the file named by
+``GRIFFIN_BENTO_CONFIG``): model name and version, framework, signature and the folder of
+the model files (``model/``, plus ``base/`` for a LoRA adapter's base model).
+
+HTTP API (all POST, JSON in and out):
+
+- ``/predict``: ``{"instances": [{...}, ...]}`` or ``{"inputs": {"col": [...]}}`` ->
+  ``{"predictions": [...], "model": name, "version": n}``. For text models it generates.
+- ``/generate``: ``{"prompts": ["..."], "max_new_tokens": 32}`` -> the same envelope with
+  one completion per prompt.
+- ``/info``: the version's name, version, framework and signature.
+
+A request that does not match the signature answers 400 (not JSON / not an object) or 422
+with ``{"error": {"type", "message", "field"}}``; never a 500. BentoML's own ``/readyz``,
+``/livez`` and ``/metrics`` (Prometheus) are on; the access log is off unless
+``GRIFFIN_BENTO_ACCESS_LOG=1``. ``GRIFFIN_BENTO_WORKERS`` sets the worker count.
+
+Requests to ``/predict`` are batched inside each worker: while the model is busy, new
+requests queue, and the next model call takes all of them at once (up to
+``max_batch_rows``); an idle model answers a lone request at once, without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import bentoml
+import numpy as np
+from starlette.responses import Response
+
+try:  # the validator the Bento was built with, copied beside this file
+    import griffin_signature as _signature
+except ImportError:  # imported from the griffin_lab package
+    from griffin_lab.serving import signature as _signature
+
+HERE = Path(__file__).resolve().parent
+CONFIG_FILE = "griffin_bento.json"
+TEXT_FRAMEWORKS = ("transformers", "transformers-peft")
+
+
+def load_config() -> dict[str, Any]:
+    path = Path(os.environ.get("GRIFFIN_BENTO_CONFIG") or HERE / CONFIG_FILE)
+    if not path.is_file():
+        return {}
+    with open(path) as fh:
+        config = json.load(fh)
+    config["root"] = str(path.parent)
+    return config
+
+
+_CONFIG = load_config()
+_WORKERS = int(os.environ.get("GRIFFIN_BENTO_WORKERS") or _CONFIG.get("workers") or 1)
+_TIMEOUT = float(os.environ.get("GRIFFIN_BENTO_TIMEOUT") or _CONFIG.get("timeout_s") or 60)
+_ACCESS_LOG = os.environ.get("GRIFFIN_BENTO_ACCESS_LOG", "0").lower() in ("1", "true", "yes")
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(payload), status_code=status, media_type="application/json")
+
+
+def _error(exc: Any) -> Response:
+    return _json({"error": exc.to_dict()}, getattr(exc, "status_code", 422))
+
+
+class MicroBatcher:
+    """Adaptive batching inside one worker: the model runs on everything that queued while
+    it was busy. ``inline`` runs the model on the event loop (fast models: no thread hop);
+    otherwise in a thread, so requests keep queueing during a slow call."""
+
+    def __init__(self, fn: Any, max_rows: int, inline: bool) -> None:
+        self.fn, self.max_rows, self.inline = fn, max_rows, inline
+        self._pending: list[tuple[Any, asyncio.Future[Any]]] = []
+        self._busy = False
+
+    async def __call__(self, x: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((x, future))
+        if not self._busy:
+            self._busy = True
+            loop.create_task(self._drain())
+        return await future
+
+    def _take(self) -> list[tuple[Any, asyncio.Future[Any]]]:
+        taken, rows = [], 0
+        while self._pending:
+            n = len(self._pending[0][0])
+            if taken and rows + n > self.max_rows:
+                break
+            taken.append(self._pending.pop(0))
+            rows += n
+        return taken
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                taken = self._take()
+                inputs = [x for x, _ in taken]
+                try:
+                    if len(inputs) == 1:
+                        batch = inputs[0]
+                    elif isinstance(inputs[0], np.ndarray):
+                        batch = np.concatenate(inputs)
+                    else:
+                        import pandas as pd
+
+                        batch = pd.concat(inputs, ignore_index=True)
+                    if self.inline:
+                        out = self.fn(batch)
+                    else:
+                        out = await asyncio.to_thread(self.fn, batch)
+                except Exception as exc:  # every waiting request learns of it
+                    for _, future in taken:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                start = 0
+                for x, future in taken:
+                    end = start + len(x)
+                    if not future.done():
+                        future.set_result(out[start:end])
+                    start = end
+                if self.inline and self._pending:
+                    await asyncio.sleep(0)  # let queued requests in before the next batch
+        finally:
+            self._busy = False
+
+
+@bentoml.service(
+    name="griffin_model",
+    workers=_WORKERS,
+    traffic={"timeout": _TIMEOUT},
+    logging={"access": {"enabled": _ACCESS_LOG}},
+)
+class GriffinModel:
+    """One model version behind /predict (and /generate for text models)."""
+
+    def __init__(self) -> None:
+        config = load_config()
+        if not config:
+            raise RuntimeError(f"no {CONFIG_FILE} beside {__file__} and no "
+                               "GRIFFIN_BENTO_CONFIG: this service serves a built Bento")
+        self.config = config
+        self.name = config["model"]
+        self.version = int(config["version"])
+        self.framework = config["framework"]
+        self.root = Path(config["root"])
+        self.model_dir = self.root / config.get("model_dir", "model")
+        self.text = self.framework in TEXT_FRAMEWORKS
+        max_rows = int(config.get("max_batch_rows") or _signature.MAX_ROWS)
+        self.validator = _signature.RequestValidator(config["signature"], max_rows=max_rows,
+                                                     text=self.text)
+        self._lock = asyncio.Lock()
+        if self.framework == "lightgbm":
+            self._load_lightgbm()
+            self.batcher = MicroBatcher(self._predict_lightgbm, max_rows, inline=True)
+        elif self.framework == "tensorflow":
+            self._load_keras()
+            self.batcher = MicroBatcher(self._predict_keras, max_rows, inline=False)
+        elif self.text:
+            self._load_generator()
+        else:
+            raise RuntimeError(f"framework {self.framework!r} is not served yet")
+
+    # -- loading -----------------------------------------------------------------------------
+    def _load_lightgbm(self) -> None:
+        import lightgbm as lgb
+
+        self.model = lgb.Booster(model_file=str(self.model_dir / "model.txt"))
+        cpus = os.cpu_count() or 1
+        self.threads = int(self.config.get("threads") or max(1, cpus // _WORKERS))
+
+    def _predict_lightgbm(self, x: Any) -> np.ndarray:
+        # one OpenMP thread for small batches: thread start-up costs more than it saves, and
+        # far more on a busy machine
+        return self.model.predict(x, num_threads=1 if len(x) < 5_000 else self.threads)
+
+    def _load_keras(self) -> None:
+        os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tf_keras as keras
+
+        self.model = keras.models.load_model(self.model_dir / "model.keras")
+
+    def _predict_keras(self, x: np.ndarray) -> np.ndarray:
+        out = self.model(x, training=False)
+        out = out.numpy() if hasattr(out, "numpy") else np.asarray(out)
+        if out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]
+        return out
+
+    def _load_generator(self) -> None:
+        from griffin_lab.training.llm_model import load_generator
+
+        base = self.root / "base"
+        self.generator = load_generator(str(self.model_dir),
+                                        str(base) if base.is_dir() else None)
+
+    # -- API ---------------------------------------------------------------------------------
+    def _envelope(self, predictions: Any) -> Response:
+        if isinstance(predictions, np.ndarray):
+            predictions = predictions.tolist()
+        return _json({"predictions": predictions, "model": self.name,
+                      "version": self.version})
+
+    @bentoml.api
+    async def predict(self, body: bytes, /) -> dict:  # type: ignore[type-arg]
+        """Predictions for rows or columns that match the signature."""
+        if self.text:
+            return await self.generate(body)
+        try:
+            x = self.validator.validate(body)
+        except _signature.InvalidInput as exc:
+            return _error(exc)
+        return self._envelope(await self.batcher(x))
+
+    @bentoml.api
+    async def generate(self, body: bytes, /) -> dict:  # type: ignore[type-arg]
+        """Completions for prompts (text generation models)."""
+        if not self.text:
+            return _json({"error": {"type": "not_found", "message": (
+                f"{self.name} v{self.version} is a {self.framework} model: POST /predict"),
+                "field": "path"}}, 404)
+        try:
+            request = self.validator.validate(body)
+        except _signature.InvalidInput as exc:
+            return _error(exc)
+        async with self._lock:  # one generation at a time per worker
+            texts = await asyncio.to_thread(
+                self.generator, request.prompts, max_new_tokens=request.max_new_tokens,
+                temperature=request.temperature, top_p=request.top_p)
+        return self._envelope(list(texts))
+
+    @bentoml.api
+    async def info(self) -> dict:  # type: ignore[type-arg]
+        """Which version this is and what it takes."""
+        return {"model": self.name, "version": self.version, "framework": self.framework,
+                "signature": self.config["signature"]}
