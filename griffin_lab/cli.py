@@ -26,12 +26,15 @@ JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 def _register_groups() -> None:
     from .cli_features import app as features
     from .cli_registry import app as models
+    from .cli_serving import deploy, endpoints_app
     from .cli_training import jobs_app, train
 
     app.add_typer(features, name="features")
     app.command("train")(train)
     app.add_typer(jobs_app, name="jobs")
     app.add_typer(models, name="models")
+    app.command("deploy")(deploy)
+    app.add_typer(endpoints_app, name="endpoints")
 
 
 def _print_json(data: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from .db import Database
 from .features.service import FeatureStoreService
 from .registry.service import RegistryService
+from .serving.service import ServingService
 from .settings import Settings
 from .system.service import SystemService
 from .training.service import TrainingService
@@ -34,6 +35,7 @@ class Platform:
         self.features = FeatureStoreService(settings, db)
         self.registry = RegistryService(db, settings.resolved_artifact_root)
         self.training = TrainingService(settings, db, self.features, self.system)
+        self.serving = ServingService(settings, db, self.registry)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Platform:

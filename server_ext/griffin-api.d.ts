@@ -21,6 +21,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Endpoints and what they serve. */
+        get: operations["endpoints_list"];
+        put?: never;
+        /** Deploy a model version behind a new endpoint (a stable address on 127.0.0.1); returns once it serves. */
+        post: operations["endpoints_deploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One endpoint: its versions, processes and what reconcile saw. */
+        get: operations["endpoints_get"];
+        put?: never;
+        post?: never;
+        /** Stop serving and remove the endpoint. */
+        delete: operations["endpoints_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/endpoints/{name}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Serve another version: blue/green replace, a traffic split, or shadow. */
+        post: operations["endpoints_promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/endpoints/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drop the candidate, or go back to the previous primary version. */
+        post: operations["endpoints_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/endpoints/{name}/scale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the worker count (a new process takes over, then the old stops). */
+        post: operations["endpoints_scale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/events": {
         parameters: {
             query?: never;
@@ -427,6 +514,23 @@ export interface paths {
         put?: never;
         /** Register a bundle written by export. */
         post: operations["models_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/serving/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make processes match the endpoints now. */
+        post: operations["serving_reconcile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -841,6 +945,32 @@ export interface components {
              */
             size: string | null;
         };
+        /** DeployRequest */
+        DeployRequest: {
+            /**
+             * Model
+             * @description `name@version`, `name@alias` or `name` (latest).
+             */
+            model: string;
+            /**
+             * Name
+             * @description Endpoint name (default: the model's name).
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Port
+             * @description Stable port on 127.0.0.1 (default: a free one).
+             * @default null
+             */
+            port: number | null;
+            /**
+             * Workers
+             * @description BentoML worker processes.
+             * @default 1
+             */
+            workers: number;
+        };
         /**
          * Domain
          * @description One search dimension: exactly one of the four forms.
@@ -875,6 +1005,103 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /** EndpointDetail */
+        EndpointDetail: {
+            /** Candidate Version */
+            candidate_version: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Events
+             * @description What reconcile saw and did, newest first.
+             */
+            events: components["schemas"]["EventInfo"][];
+            /** Message */
+            message: string;
+            /** Mode */
+            mode: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Port */
+            port: number;
+            /** Previous Version */
+            previous_version: number | null;
+            /** Primary Version */
+            primary_version: number;
+            /** Processes */
+            processes: components["schemas"]["ProcessInfo"][];
+            /** Split */
+            split: number;
+            /**
+             * Status
+             * @description pending, ready, degraded, failed or deleting
+             */
+            status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Url
+             * @description The stable address (http://127.0.0.1:PORT).
+             */
+            url: string;
+            /** Workers */
+            workers: number;
+        };
+        /** EndpointInfo */
+        EndpointInfo: {
+            /** Candidate Version */
+            candidate_version: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Message */
+            message: string;
+            /** Mode */
+            mode: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Port */
+            port: number;
+            /** Previous Version */
+            previous_version: number | null;
+            /** Primary Version */
+            primary_version: number;
+            /** Split */
+            split: number;
+            /**
+             * Status
+             * @description pending, ready, degraded, failed or deleting
+             */
+            status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Url
+             * @description The stable address (http://127.0.0.1:PORT).
+             */
+            url: string;
+            /** Workers */
+            workers: number;
         };
         /**
          * EngineStatus
@@ -958,6 +1185,20 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** EventInfo */
+        EventInfo: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Kind */
+            kind: string;
         };
         /** ExportRequest */
         ExportRequest: {
@@ -2352,6 +2593,74 @@ export interface components {
             /** Object Type */
             object_type: string;
         };
+        /** ProcessInfo */
+        ProcessInfo: {
+            /** Bento */
+            bento: string;
+            /**
+             * Error
+             * @default
+             */
+            error: string;
+            /** Pid */
+            pid: number | null;
+            /** Port */
+            port: number;
+            /** Restarts */
+            restarts: number;
+            /**
+             * Role
+             * @description primary, candidate or retired
+             */
+            role: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Status */
+            status: string;
+            /** Version */
+            version: number;
+            /** Workers */
+            workers: number;
+        };
+        /** PromoteRequest */
+        PromoteRequest: {
+            /**
+             * Mode
+             * @description replace: blue/green switch; split: the version takes `split` of the traffic; shadow: it gets a copy of the traffic, its answers are logged, not returned.
+             * @default replace
+             * @enum {string}
+             */
+            mode: "replace" | "split" | "shadow";
+            /**
+             * Split
+             * @description The candidate's share in split mode.
+             * @default 0.1
+             */
+            split: number;
+            /**
+             * Version
+             * @description A version of the endpoint's model.
+             */
+            version: number;
+        };
+        /** ReconcileReport */
+        ReconcileReport: {
+            /** Endpoints */
+            endpoints: number;
+            /** Restarted */
+            restarted: number;
+            /** Router Changed */
+            router_changed: boolean;
+            /** Seconds */
+            seconds: number;
+            /** Started */
+            started: number;
+            /** Stopped */
+            stopped: number;
+        };
         /**
          * RegisterRequest
          * @description Register an existing model file or folder (no training job).
@@ -2429,6 +2738,11 @@ export interface components {
             feature_view: string;
             /** Rows */
             rows: unknown[][];
+        };
+        /** ScaleRequest */
+        ScaleRequest: {
+            /** Workers */
+            workers: number;
         };
         /** ScalingSpec */
         ScalingSpec: {
@@ -2908,6 +3222,231 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DemoReport"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointInfo"][];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_deploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_rollback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_scale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScaleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDetail"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */
@@ -3851,6 +4390,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    serving_reconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileReport"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

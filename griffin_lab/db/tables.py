@@ -11,7 +11,8 @@ import importlib
 from .base import Base
 
 TABLE_MODULES = ("griffin_lab.system.tables", "griffin_lab.features.tables",
-                 "griffin_lab.training.tables", "griffin_lab.registry.tables")
+                 "griffin_lab.training.tables", "griffin_lab.registry.tables",
+                 "griffin_lab.serving.tables")
 
 
 def load_metadata():  # noqa: ANN201 - returns sqlalchemy MetaData

@@ -26,12 +26,14 @@ class Client:
     def __init__(self, transport: Transport) -> None:
         from .features import FeaturesClient
         from .registry import ModelsClient
+        from .serving import ServingClient
         from .training import TrainingClient
 
         self.transport = transport
         self.features = FeaturesClient(transport)
         self.models = ModelsClient(transport)
         self._training = TrainingClient(transport)
+        self._serving = ServingClient(transport)
 
     # system -------------------------------------------------------------------------
     def status(self) -> StatusResponse:
@@ -69,6 +71,20 @@ class Client:
              ) -> list[Any]:
         """Training jobs, newest first."""
         return self._training.jobs(status, name, limit)
+
+    # serving ----------------------------------------------------------------------------
+    def deploy(self, model: str, name: str | None = None, port: int | None = None,
+               workers: int = 1) -> Any:
+        """Serve ``model`` (``name@version``, ``name@alias`` or ``name``) behind a new
+        endpoint with a stable address on 127.0.0.1; returns once it answers."""
+        return self._serving.deploy(model, name, port, workers)
+
+    def endpoint(self, name: str) -> Any:
+        """An endpoint: ``.predict(rows)``, ``.promote(v)``, ``.rollback()``, ``.scale(n)``."""
+        return self._serving.endpoint(name)
+
+    def endpoints(self) -> list[Any]:
+        return self._serving.endpoints()
 
     # demo ---------------------------------------------------------------------------
     def demo(self, size: str | int | None = None, seed: int = 42, force: bool = False,

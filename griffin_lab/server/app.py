@@ -42,7 +42,24 @@ class GriffinExtension(ExtensionApp):
             self.log.info("Griffin Lab %s ready", __version__)
             threading.Thread(target=self._warm_up, args=(holder,), name="griffin-warm-up",
                              daemon=True).start()
+            self._stopping = threading.Event()
+            threading.Thread(target=self._reconcile_loop, args=(holder,),
+                             name="griffin-serving-reconcile", daemon=True).start()
         self.settings.update({"griffin": holder})
+
+    def _reconcile_loop(self, holder: PlatformHolder, every_s: float = 2.0) -> None:
+        """Endpoints' desired state, enforced: on start, then every couple of seconds (a dead
+        serving process is restarted, a retired one stopped after its grace period)."""
+        while not self._stopping.is_set():
+            try:
+                serving = holder.get().serving
+                if serving.has_endpoints():
+                    report = serving.reconcile()
+                    if report.restarted or report.stopped or report.router_changed:
+                        self.log.info("Griffin serving reconcile: %s", report.model_dump())
+            except Exception:  # recorded per endpoint; the loop keeps going
+                self.log.warning("Griffin serving reconcile failed", exc_info=True)
+            self._stopping.wait(every_s)
 
     def _warm_up(self, holder: PlatformHolder) -> None:
         """Import Feast and load the registry now, not in the first feature request."""
@@ -57,6 +74,9 @@ class GriffinExtension(ExtensionApp):
         self.handlers.extend(build_handlers(all_operations()))
 
     async def stop_extension(self) -> None:
+        stopping = getattr(self, "_stopping", None)
+        if stopping is not None:
+            stopping.set()
         holder = self.settings.get("griffin")
         if holder is not None:
             holder.close()

@@ -1,0 +1,102 @@
+"""``griffin deploy MODEL@VERSION`` and ``griffin endpoints list|show|promote|scale|rollback|
+delete|reconcile``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from .cli_features import JsonOption, _run, _table
+
+endpoints_app = typer.Typer(help="Endpoints: what serves, where, and how it is doing.",
+                            no_args_is_help=True)
+
+
+def _show(d: Any) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    extra = (f" + candidate v{d.candidate_version} ({d.mode}"
+             + (f" {d.split:.0%}" if d.mode == "split" else "") + ")"
+             if d.candidate_version else "")
+    console.print(f"[bold]{d.name}[/bold] {d.url} · {d.model} v{d.primary_version}{extra} · "
+                  f"{d.status}" + (f" · {d.message}" if d.message else ""), markup=True)
+    for p in getattr(d, "processes", []):
+        console.print(f"  v{p.version:<4} {p.role:<9} pid {p.pid} port {p.port} "
+                      f"{p.workers} worker(s) {p.status} restarts {p.restarts}", markup=False)
+    for e in getattr(d, "events", [])[:10]:
+        console.print(f"  {e.at:%H:%M:%S} {e.kind:<12} {e.detail}", markup=False)
+
+
+def deploy(
+    model: str = typer.Argument(..., help="MODEL@VERSION, MODEL@ALIAS or MODEL (latest)."),
+    name: str = typer.Option(None, help="Endpoint name (default: the model's)."),
+    port: int = typer.Option(None, help="Stable port on 127.0.0.1 (default: a free one)."),
+    workers: int = typer.Option(1, help="BentoML worker processes."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Serve a model version behind a new endpoint; returns once it answers."""
+    _run(lambda c: c.deploy(model, name=name, port=port, workers=workers).detail, as_json,
+         _show)
+
+
+@endpoints_app.command("list")
+def list_endpoints(as_json: bool = JsonOption) -> None:
+    """Endpoints and what they serve."""
+    def render(items: Any) -> None:
+        _table("endpoints", ["name", "url", "model", "version", "candidate", "status"],
+               [[e.name, e.url, e.model, e.primary_version,
+                 f"v{e.candidate_version} {e.mode}" if e.candidate_version else "", e.status]
+                for e in items.items])
+
+    _run(lambda c: _Items(c.endpoints()), as_json, render)
+
+
+class _Items:
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def model_dump(self, **kw: Any) -> list[Any]:
+        return [i.model_dump(**kw) for i in self.items]
+
+
+@endpoints_app.command("show")
+def show(name: str, as_json: bool = JsonOption) -> None:
+    """An endpoint's versions, processes and recent events."""
+    _run(lambda c: c.endpoint(name).detail, as_json, _show)
+
+
+@endpoints_app.command("promote")
+def promote(name: str, version: int,
+            mode: str = typer.Option("replace", help="replace, split or shadow."),
+            split: float = typer.Option(0.1, help="The candidate's share in split mode."),
+            as_json: bool = JsonOption) -> None:
+    """Serve another version (blue/green), split traffic with it, or shadow it."""
+    _run(lambda c: c.endpoint(name).promote(version, mode, split).detail, as_json, _show)
+
+
+@endpoints_app.command("scale")
+def scale(name: str, workers: int, as_json: bool = JsonOption) -> None:
+    """Change the worker count."""
+    _run(lambda c: c.endpoint(name).scale(workers).detail, as_json, _show)
+
+
+@endpoints_app.command("rollback")
+def rollback(name: str, as_json: bool = JsonOption) -> None:
+    """Drop the candidate, or go back to the previous version."""
+    _run(lambda c: c.endpoint(name).rollback().detail, as_json, _show)
+
+
+@endpoints_app.command("delete")
+def delete(name: str) -> None:
+    """Stop serving and remove the endpoint."""
+    _run(lambda c: c.endpoint(name).delete(), False, lambda _: typer.echo(f"deleted {name}"))
+
+
+@endpoints_app.command("reconcile")
+def reconcile(as_json: bool = JsonOption) -> None:
+    """Make processes match the endpoints now (the server does it every few seconds)."""
+    _run(lambda c: c.transport.call("serving_reconcile"), as_json,
+         lambda r: typer.echo(f"{r.endpoints} endpoint(s): started {r.started}, restarted "
+                              f"{r.restarted}, stopped {r.stopped}"))

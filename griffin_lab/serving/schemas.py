@@ -1,0 +1,92 @@
+"""REST shapes of the serving platform: endpoints, their processes and events."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+ENDPOINT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+class DeployRequest(BaseModel):
+    model: str = Field(min_length=1, description="`name@version`, `name@alias` or `name` "
+                       "(latest).")
+    name: str | None = Field(None, description="Endpoint name (default: the model's name).")
+    port: int | None = Field(None, ge=1024, le=65535, description="Stable port on 127.0.0.1 "
+                             "(default: a free one).")
+    workers: int = Field(1, ge=1, le=16, description="BentoML worker processes.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not ENDPOINT_NAME.match(value):
+            raise ValueError(f"endpoint name {value!r} must be lowercase letters, digits or "
+                             "'-', starting with a letter (at most 63)")
+        return value
+
+
+class PromoteRequest(BaseModel):
+    version: int = Field(ge=1, description="A version of the endpoint's model.")
+    mode: Literal["replace", "split", "shadow"] = Field(
+        "replace", description="replace: blue/green switch; split: the version takes "
+        "`split` of the traffic; shadow: it gets a copy of the traffic, its answers are "
+        "logged, not returned.")
+    split: float = Field(0.1, gt=0, lt=1, description="The candidate's share in split mode.")
+
+
+class ScaleRequest(BaseModel):
+    workers: int = Field(ge=1, le=16)
+
+
+class ProcessInfo(BaseModel):
+    version: int
+    role: str = Field(description="primary, candidate or retired")
+    port: int
+    pid: int | None
+    workers: int
+    status: str
+    restarts: int
+    started_at: datetime
+    bento: str
+    error: str = ""
+
+
+class EventInfo(BaseModel):
+    at: datetime
+    kind: str
+    detail: dict[str, Any]
+
+
+class EndpointInfo(BaseModel):
+    name: str
+    model: str
+    url: str = Field(description="The stable address (http://127.0.0.1:PORT).")
+    port: int
+    workers: int
+    primary_version: int
+    candidate_version: int | None
+    mode: str
+    split: float
+    previous_version: int | None
+    status: str = Field(description="pending, ready, degraded, failed or deleting")
+    message: str
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+
+
+class EndpointDetail(EndpointInfo):
+    processes: list[ProcessInfo]
+    events: list[EventInfo] = Field(description="What reconcile saw and did, newest first.")
+
+
+class ReconcileReport(BaseModel):
+    endpoints: int
+    started: int
+    restarted: int
+    stopped: int
+    router_changed: bool
+    seconds: float

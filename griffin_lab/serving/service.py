@@ -1,0 +1,465 @@
+"""Endpoints as desired state, reconciled to BentoML processes behind a stable address.
+
+An endpoint row says what should serve (a model's primary version, maybe a candidate in
+split or shadow mode, the worker count). ``reconcile`` makes processes match: it restarts
+dead ones, routes the stable port to what is ready, and stops retired processes once the
+router no longer sends them traffic (after a grace period, so in-flight requests finish).
+
+Changing what serves never edits processes directly: ``deploy``/``promote``/``scale`` first
+start the new version's process and wait until it answers, and only then change the row —
+a version that does not start leaves production untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..db import Database
+from ..db.base import utcnow
+from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
+from ..registry.service import RegistryService, split_ref
+from ..settings import Settings
+from .router import Route, Router, _alive
+from .schemas import (
+    DeployRequest,
+    EndpointDetail,
+    EndpointInfo,
+    EventInfo,
+    ProcessInfo,
+    PromoteRequest,
+    ReconcileReport,
+)
+from .tables import EndpointRow, ProcessRow, ServingEventRow
+
+LIVE = ("starting", "ready")
+GRACE_S = 3.0  # a retired process keeps serving in-flight requests this long after a switch
+READY_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _event(session: Any, endpoint_id: int, kind: str, **detail: Any) -> None:
+    session.add(ServingEventRow(endpoint_id=endpoint_id, kind=kind, detail=detail))
+
+
+def _info(row: EndpointRow) -> dict[str, Any]:
+    return dict(name=row.name, model=row.model, url=f"http://127.0.0.1:{row.port}",
+                port=row.port, workers=row.workers, primary_version=row.primary_version,
+                candidate_version=row.candidate_version, mode=row.mode, split=row.split,
+                previous_version=row.previous_version,
+                status="deleting" if row.state == "deleted" else row.status,
+                message=row.message, created_at=row.created_at, updated_at=row.updated_at,
+                created_by=row.created_by)
+
+
+def _role(endpoint: EndpointRow, process: ProcessRow) -> str:
+    if process.version == endpoint.primary_version and process.workers == endpoint.workers:
+        return "primary"
+    if process.version == endpoint.candidate_version:
+        return "candidate"
+    return "retired"
+
+
+class ServingService:
+    def __init__(self, settings: Settings, db: Database, registry: RegistryService) -> None:
+        self.settings, self.db, self.registry = settings, db, registry
+        self.root = settings.home / "serving"
+        self.router = Router(self.root / "nginx")
+
+    # -- locking -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self, timeout: float = 180.0) -> Any:
+        """One reconciler per home at a time (the server's loop, kernels, the CLI)."""
+        from filelock import FileLock, Timeout
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(str(self.root / "reconcile.lock"), timeout=timeout):
+                yield
+        except Timeout:
+            raise EngineUnavailable("another process has been changing the endpoints for "
+                                    f"{timeout:.0f} s; try again") from None
+
+    # -- processes -----------------------------------------------------------------------
+    def _start(self, endpoint: EndpointRow, version: int, workers: int) -> ProcessRow:
+        """Build the version's Bento, start it on a free port and wait until it answers."""
+        from . import bento
+
+        info = self.registry.version(endpoint.model, version)
+        ref = bento.build(info, self.settings.home)
+        port = free_port()
+        argv, env = bento.serve_command(ref, port, workers=workers)
+        logs = self.root / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_path = logs / f"{endpoint.name}-v{version}-{port}.log"
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    cwd=str(self.root))
+        with self.db.session(write=True) as session:
+            row = ProcessRow(endpoint_id=endpoint.id, version=version, bento=str(ref),
+                             port=port, workers=workers, pid=proc.pid, status="starting",
+                             error="")
+            session.add(row)
+            session.flush()
+            _event(session, endpoint.id, "starting", version=version, port=port, pid=proc.pid)
+        try:
+            bento.wait_ready(f"http://127.0.0.1:{port}", READY_TIMEOUT_S, process=proc)
+        except Exception as exc:
+            _stop_group(proc.pid)
+            tail = _tail(log_path)
+            with self.db.session(write=True) as session:
+                failed = session.get(ProcessRow, row.id)
+                failed.status, failed.error = "failed", f"{exc}\n{tail}"[-4000:]
+                _event(session, endpoint.id, "start_failed", version=version,
+                       error=str(exc)[:500])
+            raise EngineUnavailable(f"{endpoint.model} v{version} did not start serving: "
+                                    f"{exc}. Last log lines:\n{tail}") from None
+        with self.db.session(write=True) as session:
+            ready = session.get(ProcessRow, row.id)
+            ready.status, ready.seen_at = "ready", utcnow()
+            _event(session, endpoint.id, "ready", version=version, port=port)
+        return ready
+
+    # -- desired state -------------------------------------------------------------------
+    def deploy(self, body: DeployRequest, actor: str) -> EndpointDetail:
+        model, _ = split_ref(body.model)
+        version = self.registry.resolve(body.model)
+        name = body.name or model.replace("_", "-").replace(".", "-")[:63]
+        port = body.port or free_port()
+        with self._locked():
+            with self.db.session() as session:
+                if session.execute(select(EndpointRow.id).where(EndpointRow.name == name)
+                                   ).scalar():
+                    raise Conflict(f"An endpoint named {name!r} exists; promote a version "
+                                   "on it instead", field="name")
+                if session.execute(select(EndpointRow.name).where(EndpointRow.port == port)
+                                   ).scalar():
+                    raise Conflict(f"Port {port} is another endpoint's", field="port")
+            if not port_is_free(port):
+                raise Conflict(f"Port {port} on 127.0.0.1 is already taken by another "
+                               "program; choose another or leave it out", field="port")
+            with self.db.session(write=True) as session:
+                row = EndpointRow(name=name, model=model, port=port, workers=body.workers,
+                                  primary_version=version.version, mode="single", split=0.0,
+                                  status="pending", message="starting", created_by=actor,
+                                  state="active")
+                session.add(row)
+                session.flush()
+                _event(session, row.id, "created", version=version.version, actor=actor)
+            try:
+                self._start(row, version.version, body.workers)
+            except Exception:
+                with self.db.session(write=True) as session:
+                    session.delete(session.get(EndpointRow, row.id))
+                raise
+            self._reconcile_locked()
+        return self.get(name)
+
+    def _change(self, name: str, actor: str, kind: str, start: tuple[int, int] | None,
+                **changes: Any) -> EndpointDetail:
+        """Start what the change needs, then switch the row and reconcile."""
+        with self._locked():
+            endpoint = self._row(name)
+            if start is not None:
+                self._start(endpoint, *start)
+            with self.db.session(write=True) as session:
+                row = session.get(EndpointRow, endpoint.id)
+                for key, value in changes.items():
+                    setattr(row, key, value)
+                row.updated_at = utcnow()
+                _event(session, row.id, kind, actor=actor,
+                       **{k: v for k, v in changes.items() if k != "message"})
+            self._reconcile_locked()
+        self._reconcile_later()
+        return self.get(name)
+
+    def _reconcile_later(self) -> None:
+        """Stop what a switch retired once its grace period is over (the server's loop
+        would too; this covers a kernel or script with no server)."""
+        import threading
+
+        def run() -> None:
+            with contextlib.suppress(Exception):
+                self.reconcile()
+
+        timer = threading.Timer(GRACE_S + 0.5, run)
+        timer.daemon = True
+        timer.start()
+
+    def promote(self, name: str, body: PromoteRequest, actor: str) -> EndpointDetail:
+        endpoint = self._row(name)
+        self.registry.version(endpoint.model, body.version)  # exists, or a clear 404
+        if body.mode == "replace":
+            if body.version == endpoint.primary_version and endpoint.candidate_version is None:
+                raise InvalidInput(f"{name} already serves v{body.version}", field="version")
+            return self._change(name, actor, "promoted", (body.version, endpoint.workers),
+                                primary_version=body.version,
+                                previous_version=endpoint.primary_version,
+                                candidate_version=None, mode="single", split=0.0,
+                                message=f"serving v{body.version}")
+        if body.version == endpoint.primary_version:
+            raise InvalidInput(f"v{body.version} is already the primary of {name}; a "
+                               f"{body.mode} needs another version", field="version")
+        share = body.split if body.mode == "split" else 0.0
+        return self._change(name, actor, body.mode, (body.version, 1),
+                            candidate_version=body.version, mode=body.mode, split=share,
+                            message=f"v{body.version} as {body.mode} candidate")
+
+    def rollback(self, name: str, actor: str) -> EndpointDetail:
+        """Drop a candidate; with none, go back to the previous primary version."""
+        endpoint = self._row(name)
+        if endpoint.candidate_version is not None:
+            return self._change(name, actor, "rolled_back", None, candidate_version=None,
+                                mode="single", split=0.0,
+                                message=f"candidate v{endpoint.candidate_version} removed")
+        if endpoint.previous_version is None:
+            raise InvalidInput(f"{name} has no previous version to roll back to",
+                               field="name")
+        return self._change(name, actor, "rolled_back",
+                            (endpoint.previous_version, endpoint.workers),
+                            primary_version=endpoint.previous_version,
+                            previous_version=endpoint.primary_version,
+                            message=f"rolled back to v{endpoint.previous_version}")
+
+    def scale(self, name: str, workers: int, actor: str) -> EndpointDetail:
+        endpoint = self._row(name)
+        if workers == endpoint.workers:
+            return self.get(name)
+        return self._change(name, actor, "scaled", (endpoint.primary_version, workers),
+                            workers=workers, message=f"{workers} workers")
+
+    def delete(self, name: str, actor: str) -> EndpointInfo:
+        with self._locked():
+            endpoint = self._row(name)
+            with self.db.session(write=True) as session:
+                row = session.get(EndpointRow, endpoint.id)
+                row.state, row.updated_at = "deleted", utcnow()
+                _event(session, row.id, "deleted", actor=actor)
+                info = EndpointInfo(**_info(row))
+            self._reconcile_locked()
+            time.sleep(GRACE_S)
+            self._reconcile_locked()
+        return info
+
+    # -- reading -------------------------------------------------------------------------
+    def _row(self, name: str) -> EndpointRow:
+        with self.db.session() as session:
+            row = session.execute(select(EndpointRow).where(
+                EndpointRow.name == name, EndpointRow.state == "active")).scalar()
+        if row is None:
+            raise NotFound(f"No endpoint named {name!r}", field="name")
+        return row
+
+    def list(self) -> list[EndpointInfo]:
+        with self.db.session() as session:
+            rows = session.execute(select(EndpointRow).where(EndpointRow.state == "active")
+                                   .order_by(EndpointRow.name)).scalars().all()
+            return [EndpointInfo(**_info(r)) for r in rows]
+
+    def get(self, name: str, events: int = 30) -> EndpointDetail:
+        endpoint = self._row(name)
+        with self.db.session() as session:
+            processes = session.execute(select(ProcessRow).where(
+                ProcessRow.endpoint_id == endpoint.id, ProcessRow.status.in_(LIVE))
+                .order_by(ProcessRow.id)).scalars().all()
+            seen = session.execute(select(ServingEventRow).where(
+                ServingEventRow.endpoint_id == endpoint.id)
+                .order_by(ServingEventRow.id.desc()).limit(events)).scalars().all()
+            return EndpointDetail(
+                **_info(endpoint),
+                processes=[ProcessInfo(version=p.version, role=_role(endpoint, p),
+                                       port=p.port, pid=p.pid, workers=p.workers,
+                                       status=p.status, restarts=p.restarts,
+                                       started_at=p.started_at, bento=p.bento, error=p.error)
+                           for p in processes],
+                events=[EventInfo(at=e.at, kind=e.kind, detail=e.detail) for e in seen])
+
+    # -- reconcile -----------------------------------------------------------------------
+    def reconcile(self) -> ReconcileReport:
+        with self._locked():
+            return self._reconcile_locked()
+
+    def has_endpoints(self) -> bool:
+        with self.db.session() as session:
+            return session.execute(select(EndpointRow.id).limit(1)).scalar() is not None
+
+    def _reconcile_locked(self) -> ReconcileReport:
+        started_at = time.perf_counter()
+        counts = {"started": 0, "restarted": 0, "stopped": 0}
+        with self.db.session() as session:
+            endpoints = session.execute(select(EndpointRow)).scalars().all()
+        routes = []
+        for endpoint in endpoints:
+            if endpoint.state == "active":
+                self._repair(endpoint, counts)
+                route = self._route(endpoint)
+                if route is not None:
+                    routes.append(route)
+        changed = self.router.apply(routes)
+        for endpoint in endpoints:
+            self._retire(endpoint, counts)
+        return ReconcileReport(endpoints=len(endpoints), router_changed=changed,
+                               seconds=round(time.perf_counter() - started_at, 3), **counts)
+
+    def _live(self, endpoint_id: int) -> list[ProcessRow]:
+        with self.db.session() as session:
+            return list(session.execute(select(ProcessRow).where(
+                ProcessRow.endpoint_id == endpoint_id, ProcessRow.status.in_(LIVE))
+                .order_by(ProcessRow.id)).scalars().all())
+
+    def _repair(self, endpoint: EndpointRow, counts: dict[str, int]) -> None:
+        """Mark dead processes; restart the desired ones that died."""
+        wanted = {(endpoint.primary_version, endpoint.workers)}
+        if endpoint.candidate_version is not None:
+            wanted.add((endpoint.candidate_version, 1))
+        for process in self._live(endpoint.id):
+            if process.pid is not None and _alive(process.pid):
+                continue
+            _stop_group(process.pid)  # its workers may outlive a killed server process
+            with self.db.session(write=True) as session:
+                dead = session.get(ProcessRow, process.id)
+                dead.status = "dead"
+                _event(session, endpoint.id, "died", version=process.version,
+                       pid=process.pid, port=process.port)
+            key = (process.version, process.workers)
+            if key in wanted and not any((p.version, p.workers) == key
+                                         for p in self._live(endpoint.id)):
+                try:
+                    fresh = self._start(endpoint, *key)
+                except Exception as exc:  # noqa: BLE001 - recorded, retried next pass
+                    self._status(endpoint.id, "degraded", f"restart failed: {exc}"[:500])
+                    continue
+                with self.db.session(write=True) as session:
+                    session.get(ProcessRow, fresh.id).restarts = process.restarts + 1
+                    _event(session, endpoint.id, "restarted", version=process.version,
+                           pid=fresh.pid)
+                counts["restarted"] += 1
+        live = self._live(endpoint.id)
+        primary = any((p.version, p.workers) == (endpoint.primary_version, endpoint.workers)
+                      and p.status == "ready" for p in live)
+        self._status(endpoint.id, "ready" if primary else "degraded",
+                     endpoint.message if primary else "the primary version is not running")
+
+    def _status(self, endpoint_id: int, status: str, message: str) -> None:
+        with self.db.session(write=True) as session:
+            row = session.get(EndpointRow, endpoint_id)
+            if (row.status, row.message) != (status, message):
+                row.status, row.message = status, message
+
+    def _route(self, endpoint: EndpointRow) -> Route | None:
+        live = [p for p in self._live(endpoint.id) if p.status == "ready"]
+
+        def port_of(version: int | None, workers: int | None = None) -> int | None:
+            for p in reversed(live):  # the newest process of that version
+                if p.version == version and (workers is None or p.workers == workers):
+                    return p.port
+            return None
+
+        primary = port_of(endpoint.primary_version, endpoint.workers) or port_of(
+            endpoint.primary_version)
+        if primary is None:
+            return None
+        candidate = port_of(endpoint.candidate_version)
+        return Route(endpoint_id=endpoint.id, name=endpoint.name, port=endpoint.port,
+                     primary=primary, candidate=candidate,
+                     mode=endpoint.mode if candidate is not None else "single",
+                     split=endpoint.split)
+
+    def _retire(self, endpoint: EndpointRow, counts: dict[str, int]) -> None:
+        """Stop processes nothing routes to any more, a grace period after the switch."""
+        route = self._route(endpoint) if endpoint.state == "active" else None
+        routed = set() if route is None else {route.primary, route.candidate}
+        now = utcnow()
+        with self.db.session(write=True) as session:
+            for process in session.execute(select(ProcessRow).where(
+                    ProcessRow.endpoint_id == endpoint.id, ProcessRow.status.in_(LIVE))
+                    ).scalars():
+                if process.port in routed:
+                    process.retire_at = None
+                    continue
+                if process.retire_at is None:
+                    process.retire_at = now + timedelta(seconds=GRACE_S)
+                    continue
+                if process.retire_at <= now:
+                    _stop_group(process.pid)
+                    process.status = "stopped"
+                    _event(session, endpoint.id, "stopped", version=process.version,
+                           port=process.port)
+                    counts["stopped"] += 1
+            if endpoint.state == "deleted":
+                remaining = session.execute(select(ProcessRow.id).where(
+                    ProcessRow.endpoint_id == endpoint.id, ProcessRow.status.in_(LIVE))
+                ).first()
+                if remaining is None:
+                    session.delete(session.get(EndpointRow, endpoint.id))
+
+    def stop_all(self) -> None:
+        """Stop every serving process and the router of this home (tests, shutdown)."""
+        with self.db.session(write=True) as session:
+            for process in session.execute(select(ProcessRow).where(
+                    ProcessRow.status.in_(LIVE))).scalars():
+                _stop_group(process.pid)
+                process.status = "stopped"
+        self.router.stop()
+
+
+def _stop_group(pid: int | None, timeout: float = 10.0) -> None:
+    """SIGTERM the process group this platform started, then SIGKILL what is left."""
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _group_alive(pid):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _group_alive(pgid: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
