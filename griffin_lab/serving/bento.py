@@ -85,6 +85,15 @@ def bento_name(model: str) -> str:
 
 
 # -- checks ----------------------------------------------------------------------------------
+_LOAD_LIGHTGBM = """
+import sys
+import lightgbm as lgb
+booster = lgb.Booster(model_file=sys.argv[1])
+booster.predict([[0.0] * booster.num_feature()], num_threads=1)
+print(booster.num_trees())
+"""
+
+
 def _check_lightgbm(folder: Path, where: str) -> None:
     path = folder / "model.txt"
     if not path.is_file():
@@ -96,14 +105,22 @@ def _check_lightgbm(folder: Path, where: str) -> None:
         raise InvalidInput(f"{where}/model.txt is not a LightGBM model file (it does not start "
                            "with 'tree' and a version line): the artifact is corrupt",
                            field="artifact_uri")
-    import lightgbm as lgb
-
+    # LightGBM aborts the whole process on some damaged files (a truncated one, say): load
+    # it in a child process, never in the caller's
     try:
-        booster = lgb.Booster(model_file=str(path))
-    except lgb.basic.LightGBMError as exc:
-        raise InvalidInput(f"{where}/model.txt cannot be loaded by LightGBM ({exc}): the "
-                           "artifact is corrupt", field="artifact_uri") from None
-    if booster.num_trees() == 0:
+        done = subprocess.run([sys.executable, "-c", _LOAD_LIGHTGBM, str(path)],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
+    except subprocess.TimeoutExpired:
+        raise InvalidInput(f"{where}/model.txt took more than 120 s to load",
+                           field="artifact_uri") from None
+    if done.returncode != 0:
+        lines = [ln for ln in (done.stderr + done.stdout).splitlines()
+                 if "Fatal" in ln or "Error" in ln] or (done.stderr or "").splitlines()[-1:]
+        reason = lines[0].strip()[:300] if lines else f"exit {done.returncode}"
+        raise InvalidInput(f"{where}/model.txt cannot be loaded by LightGBM ({reason}): the "
+                           "artifact is corrupt", field="artifact_uri")
+    if done.stdout.strip() == "0":
         raise InvalidInput(f"{where}/model.txt holds no trees", field="artifact_uri")
 
 
@@ -214,16 +231,12 @@ def _stage(version: ModelVersionInfo, staging: Path) -> None:
 
     where = f"{version.model} v{version.version} ({version.artifact_uri})"
     model_dir = fetch(version.artifact_uri, staging / "model")
-    if not any(model_dir.iterdir()):
-        raise NotFound(f"the artifact of {where} is empty", field="artifact_uri")
-    check_model_files(version.framework, model_dir, where)
     if version.framework == "transformers-peft":
         base = _base_uri(version, model_dir)
         if not base:
             raise InvalidInput(f"{where} is a LoRA adapter whose base model is not recorded "
                                "(lineage.base_model)", field="lineage")
-        base_dir = fetch(base, staging / "base")
-        check_model_files("transformers", base_dir, f"the base model {base}")
+        fetch(base, staging / "base")
     shutil.copyfile(HERE / "bento_service.py", staging / "service.py")
     shutil.copyfile(HERE / "signature.py", staging / "griffin_signature.py")
     config = {"model": version.model, "version": version.version,
@@ -266,10 +279,14 @@ def build(version: ModelVersionInfo, home: Path) -> BentoRef:
         tag = f"{name}:{tag_version}"
         path = store / "bentos" / name / tag_version
         with FileLock(str(store / "staging" / f"{name}.lock"), timeout=BUILD_TIMEOUT_S):
-            if (path / "bento.yaml").is_file():
+            if (path / "bento.yaml").is_file():  # the same files were checked when it was built
                 return BentoRef(tag, path, store, version.model, version.version,
                                 version.framework, reused=True,
                                 build_s=time.perf_counter() - started)
+            where = f"{version.model} v{version.version} ({version.artifact_uri})"
+            check_model_files(version.framework, staging / "model", where)
+            if (staging / "base").is_dir():
+                check_model_files("transformers", staging / "base", "its base model")
             _bentoml_build(staging, store, name, tag_version, version, checksum)
         if not (path / "bento.yaml").is_file():
             raise EngineUnavailable(f"bentoml build said it built {tag}, but {path} has no "
