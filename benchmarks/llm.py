@@ -118,6 +118,16 @@ def plain_loop(base: Path, data: Path, epochs: int, batch: int, out: Path) -> di
             "loss_before": before, "loss_after": after}
 
 
+def settle(client: Any, ray_job_id: str | None, timeout: float = 30) -> None:
+    """Wait until Ray itself has ended the job (its driver exits a moment after Griffin
+    records "succeeded"), then a little more, so the next measurement has the CPUs alone."""
+    ray = client.transport.platform.training.ray
+    deadline = time.monotonic() + timeout
+    while ray_job_id and ray.status(ray_job_id) == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)
+
+
 def griffin_job(client: Any, spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.time()
     job = client.train(spec)
@@ -128,6 +138,7 @@ def griffin_job(client: Any, spec: dict[str, Any]) -> dict[str, Any]:
     d = job.detail
     if d.status != "succeeded":
         raise RuntimeError(f"job {d.id} {d.status}: {d.error}")
+    settle(client, d.ray_job_id)
     m = d.metrics
     created, started, finished = (d.created_at.timestamp(), d.started_at.timestamp(),
                                   d.finished_at.timestamp())
