@@ -595,3 +595,167 @@ export function submitJobYaml(
   }
   return postJSON<JobDetail>('training/jobs', body, settings);
 }
+
+/* ------------------------------------------------------------------ */
+/* Model registry                                                     */
+/* ------------------------------------------------------------------ */
+
+export type ModelInfo = Schemas['ModelInfo'];
+export type ModelsPage = Schemas['ModelsPage'];
+export type ModelDetail = Schemas['ModelDetail'];
+export type ModelVersionInfo = Schemas['ModelVersionInfo'];
+export type ModelUpdate = Schemas['ModelUpdate'];
+export type ModelLink = Schemas['Link'];
+export type AliasEvent = Schemas['AliasEvent'];
+export type AliasInfo = Schemas['AliasInfo'];
+export type Comparison = Schemas['Comparison'];
+export type MetricRow = Schemas['MetricRow'];
+export type ParamRow = Schemas['ParamRow'];
+export type Curve = Schemas['Curve'];
+
+/** The orders `GET models` accepts. */
+export type ModelsSort =
+  | '-updated_at'
+  | 'updated_at'
+  | 'name'
+  | '-name'
+  | 'tier'
+  | '-tier'
+  | '-created_at'
+  | 'created_at';
+
+/** Filters and page of a model search; empty ones are left out. */
+export interface IModelsQuery {
+  q?: string;
+  /** Tiers, any of them: `[0, 1]`. */
+  tiers?: number[];
+  owner?: string;
+  team?: string;
+  framework?: string;
+  tag?: string;
+  alias?: string;
+  health?: string;
+  feature?: string;
+  sort?: ModelsSort;
+  limit?: number;
+  offset?: number;
+}
+
+function modelPath(name: string, suffix = ''): string {
+  return `models/${encodeURIComponent(name)}${suffix}`;
+}
+
+function withSignal(signal?: AbortSignal): RequestInit {
+  const init: RequestInit = { method: 'GET', cache: 'no-cache' };
+  if (signal) {
+    init.signal = signal;
+  }
+  return init;
+}
+
+/** `GET models`: one page of registered models matching the filters. */
+export function searchModels(
+  query: IModelsQuery = {},
+  signal?: AbortSignal,
+  settings?: ServerConnection.ISettings
+): Promise<ModelsPage> {
+  const { tiers, ...rest } = query;
+  const params = {
+    ...rest,
+    tier: tiers && tiers.length > 0 ? tiers.join(',') : undefined
+  };
+  return requestAPI<ModelsPage>(
+    `models${queryString(params)}`,
+    withSignal(signal),
+    settings
+  );
+}
+
+/** `GET registry/attention`: unhealthy models, most important first. */
+export function fetchAttention(
+  limit = 50,
+  offset = 0,
+  signal?: AbortSignal,
+  settings?: ServerConnection.ISettings
+): Promise<ModelsPage> {
+  return requestAPI<ModelsPage>(
+    `registry/attention?limit=${limit}&offset=${offset}`,
+    withSignal(signal),
+    settings
+  );
+}
+
+/** `GET models/{name}`: a model with its versions and alias history. */
+export function fetchModel(
+  name: string,
+  settings?: ServerConnection.ISettings
+): Promise<ModelDetail> {
+  return getJSON<ModelDetail>(modelPath(name), settings);
+}
+
+/** `PATCH models/{name}`: change the given fields of a model. */
+export function updateModel(
+  name: string,
+  body: Partial<ModelUpdate>,
+  settings?: ServerConnection.ISettings
+): Promise<ModelDetail> {
+  return requestAPI<ModelDetail>(
+    modelPath(name),
+    {
+      method: 'PATCH',
+      cache: 'no-cache',
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' }
+    },
+    settings
+  );
+}
+
+/** `PUT models/{name}/aliases/{alias}`: point an alias at a version. */
+export function setModelAlias(
+  name: string,
+  alias: string,
+  version: number,
+  reason: string,
+  settings?: ServerConnection.ISettings
+): Promise<AliasInfo> {
+  return requestAPI<AliasInfo>(
+    modelPath(name, `/aliases/${encodeURIComponent(alias)}`),
+    {
+      method: 'PUT',
+      cache: 'no-cache',
+      body: JSON.stringify({ version, reason }),
+      headers: { 'Content-Type': 'application/json' }
+    },
+    settings
+  );
+}
+
+/** `DELETE models/{name}/aliases/{alias}`: remove an alias. */
+export function deleteModelAlias(
+  name: string,
+  alias: string,
+  reason: string,
+  settings?: ServerConnection.ISettings
+): Promise<AliasEvent> {
+  return requestAPI<AliasEvent>(
+    modelPath(
+      name,
+      `/aliases/${encodeURIComponent(alias)}${queryString({ reason })}`
+    ),
+    { method: 'DELETE', cache: 'no-cache' },
+    settings
+  );
+}
+
+/** `GET models/{name}/compare`: metrics, params, features and curves side by side. */
+export function compareModelVersions(
+  name: string,
+  versions: number[],
+  settings?: ServerConnection.ISettings
+): Promise<Comparison> {
+  return getJSON<Comparison>(
+    modelPath(name, `/compare${queryString({ versions: versions.join(',') })}`),
+    settings
+  );
+}

@@ -9,6 +9,7 @@ import React from 'react';
 import { FeaturesModel, FeaturesView } from './features';
 import { griffinIcon } from './icons';
 import { StatusModel } from './model';
+import { ModelsModel, ModelsView } from './models';
 import { StatusView } from './status';
 import { TrainingModel, TrainingView } from './training';
 
@@ -27,16 +28,7 @@ export const TABS: ReadonlyArray<ITabSpec> = [
   { id: 'status', label: 'Status' },
   { id: 'features', label: 'Features' },
   { id: 'training', label: 'Training' },
-  {
-    id: 'models',
-    label: 'Models',
-    placeholder: {
-      title: 'Model registry',
-      body:
-        'Registered models, versions and aliases, lineage back to features ' +
-        'and training runs, and promotion arrive with the model registry.'
-    }
-  },
+  { id: 'models', label: 'Models' },
   {
     id: 'deployments',
     label: 'Deployments',
@@ -139,6 +131,18 @@ export class GriffinSidebar extends ReactWidget {
         refreshSeconds: () => this.model.refreshIntervalSeconds,
         isVisible: () => this.isVisible
       });
+    this.models =
+      options.models ??
+      new ModelsModel({
+        openJob: id => {
+          this.training.openJob(id);
+          this.selectTab('training');
+        },
+        openFeatureView: name => {
+          this.features.openView(name);
+          this.selectTab('features');
+        }
+      });
     this.id = SIDEBAR_ID;
     this.addClass('griffin-sidebar');
     this.title.icon = griffinIcon;
@@ -151,6 +155,8 @@ export class GriffinSidebar extends ReactWidget {
   readonly features: FeaturesModel;
   /** Where the Training tab is; survives switching tabs. */
   readonly training: TrainingModel;
+  /** Where the Models tab is; survives switching tabs. */
+  readonly models: ModelsModel;
 
   get currentTab(): TabId {
     return this._tab;
@@ -230,6 +236,8 @@ export class GriffinSidebar extends ReactWidget {
                     <FeaturesView model={this.features} />
                   ) : tab.id === 'training' ? (
                     <TrainingView model={this.training} />
+                  ) : tab.id === 'models' ? (
+                    <ModelsView model={this.models} />
                   ) : (
                     <Placeholder tab={tab} />
                   )}
@@ -251,5 +259,6 @@ export namespace GriffinSidebar {
     model: StatusModel;
     features?: FeaturesModel;
     training?: TrainingModel;
+    models?: ModelsModel;
   }
 }
