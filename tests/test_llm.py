@@ -247,3 +247,22 @@ def test_a_remote_base_is_checked_without_downloading_its_weights(tiny_model: Pa
     full = Path(local_dir("memory://bases/tiny"))
     assert (full / "model.safetensors").read_bytes() == \
         (tiny_model / "model.safetensors").read_bytes()
+
+
+def test_full_fine_tuning_registers_a_whole_model(client: Client, tiny_model: Path,
+                                                   qa: Path) -> None:
+    job = client.train(llm_spec(tiny_model, qa, name="grocery-full", register_as="grocery-full",
+                                method={"kind": "full"},
+                                params={"max_steps": 12, "batch_size": 16,
+                                        "learning_rate": 1e-3, "max_seq_length": 64})).wait(400)
+    m = job.detail.metrics
+    assert m["steps"] == 12 and m["trainable_parameters"] == m["total_parameters"]
+    assert m["perplexity_after"] < m["perplexity_before"]
+    version = job.model
+    assert version.framework == "transformers"
+    model_dir = Path(version.artifact_uri.removeprefix("file://"))
+    assert (model_dir / "model.safetensors").is_file()
+    assert not (model_dir / "adapter_config.json").exists()
+    assert len(load_generator(version.artifact_uri)(PROMPTS[:1], max_new_tokens=3)) == 1
+    with pytest.raises(InvalidInput, match="already a full model"):
+        job.merge()
