@@ -59,13 +59,21 @@ class Served:
     figures: dict[str, float]
 
 
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the test process dies, so a crashed run leaks no server."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start(ref: bento.BentoRef, tmp: Path, workers: int = 1
           ) -> tuple[subprocess.Popen[bytes], str, float]:
     port = free_port()
     argv, env = bento.serve_command(ref, port, workers=workers)
     with open(tmp / f"serve-{port}.log", "wb") as log:
         proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with_parent)
     url = f"http://127.0.0.1:{port}"
     try:
         ready_s = bento.wait_ready(url, 90, process=proc)
@@ -77,14 +85,13 @@ def start(ref: bento.BentoRef, tmp: Path, workers: int = 1
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a server this test started: its own process group, by its PID."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+    """Stop a server this test started, and its workers, by its PID."""
+    import psutil
+
+    workers = [] if proc.poll() is not None else psutil.Process(proc.pid).children(True)
+    bento.stop(proc.pid)
+    proc.wait(5)
+    assert not [w for w in workers if w.is_running() and w.status() != "zombie"]
 
 
 @pytest.fixture(scope="module")
@@ -426,3 +433,46 @@ def test_micro_batcher_merges_queued_requests() -> None:
         calls.clear()
         asyncio.run(run(inline))
         assert sum(calls) == 15 and len(calls) < 8 and max(calls) <= 10, calls
+
+
+# -- a Keras version -----------------------------------------------------------------------------
+def test_keras_version_is_served(tmp_path: Path) -> None:
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tf_keras as keras
+
+    keras.utils.set_random_seed(0)
+    net = keras.Sequential([keras.layers.Input(shape=(3,)),
+                            keras.layers.Dense(4, activation="relu"),
+                            keras.layers.Dense(1, activation="sigmoid")])
+    net.save(tmp_path / "net.keras")
+    home = tmp_path / "home"
+    with griffin_lab.connect(home=home) as client:
+        version = client.transport.platform.registry.register(
+            "keras-net", RegisterRequest(path=str(tmp_path / "net.keras")), "tester")
+    ref = bento.build(version, home)
+    proc, url, ready_s = start(ref, tmp_path)
+    print(f"\nKeras: serve to ready {ready_s:.2f} s")
+    try:
+        x = np.random.default_rng(1).normal(size=(5, 3)).astype("float32")
+        with httpx.Client(base_url=url, trust_env=False, timeout=30) as http:
+            answer = http.post("/predict", json={"instances": x.tolist()})
+            assert answer.status_code == 200, answer.text
+            np.testing.assert_allclose(answer.json()["predictions"],
+                                       net.predict(x, verbose=0)[:, 0], rtol=1e-5)
+            wrong = http.post("/predict", json={"instances": [[1.0, 2.0]]})
+            assert wrong.status_code == 422 and "shape" in wrong.json()["error"]["message"]
+    finally:
+        stop(proc)
+
+    damaged = tmp_path / "damaged"
+    with griffin_lab.connect(home=home) as client:
+        again = client.transport.platform.registry.register(
+            "keras-net", RegisterRequest(path=str(tmp_path / "net.keras")), "tester")
+    path = local_path(again.artifact_uri) / "model.keras"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 64] = b"\0" * 64
+    path.write_bytes(bytes(data))
+    damaged.mkdir()
+    with pytest.raises(InvalidInput, match="model.keras"):
+        bento.build(again, home)

@@ -11,17 +11,21 @@ starts a broken service.
 
 ``serve_command(ref, port, workers)`` is the ``bentoml serve`` argv and environment for a
 supervisor to start (in its own process group); ``wait_ready(url, timeout)`` polls
-``/readyz``. Nothing here imports BentoML: builds run ``bentoml build`` in a subprocess, so
-each Griffin home has its own store and the caller's process stays light.
+``/readyz``; ``stop(pid)`` stops the server and its workers (which BentoML puts in sessions
+of their own, out of reach of the server's process group). Nothing here imports BentoML:
+builds run ``bentoml build`` in a subprocess, so each Griffin home has its own store and
+the caller's process stays light.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -398,3 +402,32 @@ def wait_ready(url: str, timeout: float = 60.0, process: subprocess.Popen[Any] |
         if time.perf_counter() >= deadline:
             raise EngineUnavailable(f"{url} was not ready after {timeout:.0f} s ({last})")
         time.sleep(interval)
+
+
+def stop(pid: int, timeout: float = 15.0) -> bool:
+    """Stop a ``bentoml serve`` process started with ``serve_command`` and its workers; True
+    when something was running.
+
+    BentoML starts each worker in a session of its own, so signalling the server's process
+    group does not reach them: the server is sent SIGTERM (it stops its workers), and anything
+    of its tree still alive after ``timeout`` is killed, worker by worker. Only ``pid`` and its
+    descendants are touched.
+    """
+    import psutil
+
+    try:
+        server = psutil.Process(pid)
+        tree = [server, *server.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    try:
+        os.killpg(pid, signal.SIGTERM)  # started with start_new_session: its own group
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            server.terminate()
+    _, alive = psutil.wait_procs(tree, timeout=timeout)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=5)
+    return True
