@@ -65,6 +65,9 @@ def render(routes: list[Route], prefix: Path) -> str:
           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
         "  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n",
         "  proxy_read_timeout 120s;\n",
+        # requests and answers stay in memory: nginx's workers (user nobody when the master
+        # runs as root) need not write under the Griffin home
+        "  proxy_buffering off;\n  proxy_request_buffering on;\n",
     ]
     for r in routes:
         base = f"ep{r.endpoint_id}"
@@ -81,6 +84,7 @@ def render(routes: list[Route], prefix: Path) -> str:
         parts.append(
             f"  server {{\n    listen 127.0.0.1:{r.port};\n"
             f"    client_max_body_size {r.max_body_mb}m;\n"
+            f"    client_body_buffer_size {r.max_body_mb}m;\n"
             f"    add_header X-Griffin-Endpoint {r.name} always;\n"
             "    location / {\n"
             + ("      mirror /griffin-shadow;\n      mirror_request_body on;\n" if shadow else "")
@@ -133,8 +137,22 @@ class Router:
         if running is None:
             self._start()
         else:
-            os.kill(running, signal.SIGHUP)
+            self._reload(running)
         return True
+
+    def _reload(self, master: int, timeout: float = 10.0) -> None:
+        """SIGHUP, then wait until new workers took over the listening sockets (the old ones
+        finish their requests on their own), so the next request sees the new routes."""
+        before = _children(master)
+        os.kill(master, signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = _children(master)
+            if now - before and not any(_listening(pid) for pid in before & now):
+                return
+            time.sleep(0.01)
+        raise EngineUnavailable(f"nginx did not reload within {timeout:.0f} s; see "
+                                f"{self.prefix / 'error.log'}")
 
     def _start(self) -> None:
         log = open(self.prefix / "nginx.out", "ab")  # noqa: SIM115 - handed to the child
@@ -164,6 +182,23 @@ class Router:
         with contextlib.suppress(ProcessLookupError):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(c) for c in text.split()}
+
+
+def _listening(pid: int) -> bool:
+    """Whether a worker still accepts: an old worker shutting down has a title saying so."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"shutting down" not in title
 
 
 def _alive(pid: int) -> bool:

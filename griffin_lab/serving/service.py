@@ -105,7 +105,8 @@ class ServingService:
                                     f"{timeout:.0f} s; try again") from None
 
     # -- processes -----------------------------------------------------------------------
-    def _start(self, endpoint: EndpointRow, version: int, workers: int) -> ProcessRow:
+    def _start(self, endpoint: EndpointRow, version: int, workers: int,
+               restarts: int = 0) -> ProcessRow:
         """Build the version's Bento, start it on a free port and wait until it answers."""
         from . import bento
 
@@ -123,7 +124,7 @@ class ServingService:
         with self.db.session(write=True) as session:
             row = ProcessRow(endpoint_id=endpoint.id, version=version, bento=str(ref),
                              port=port, workers=workers, pid=proc.pid, status="starting",
-                             error="")
+                             error="", restarts=restarts)
             session.add(row)
             session.flush()
             _event(session, endpoint.id, "starting", version=version, port=port, pid=proc.pid)
@@ -349,13 +350,13 @@ class ServingService:
             key = (process.version, process.workers)
             if key in wanted and not any((p.version, p.workers) == key
                                          for p in self._live(endpoint.id)):
+                self._status(endpoint.id, "degraded", f"v{process.version} died; restarting")
                 try:
-                    fresh = self._start(endpoint, *key)
+                    fresh = self._start(endpoint, *key, restarts=process.restarts + 1)
                 except Exception as exc:  # noqa: BLE001 - recorded, retried next pass
                     self._status(endpoint.id, "degraded", f"restart failed: {exc}"[:500])
                     continue
                 with self.db.session(write=True) as session:
-                    session.get(ProcessRow, fresh.id).restarts = process.restarts + 1
                     _event(session, endpoint.id, "restarted", version=process.version,
                            pid=fresh.pid)
                 counts["restarted"] += 1
