@@ -476,3 +476,17 @@ def test_keras_version_is_served(tmp_path: Path) -> None:
     damaged.mkdir()
     with pytest.raises(InvalidInput, match="model.keras"):
         bento.build(again, home)
+
+
+def test_micro_batcher_passes_model_errors_to_every_waiting_request() -> None:
+    from griffin_lab.serving.bento_service import MicroBatcher
+
+    def broken(x: np.ndarray) -> np.ndarray:
+        raise RuntimeError("model failed")
+
+    async def run() -> list[Any]:
+        batcher = MicroBatcher(broken, max_rows=10, inline=True)
+        return await asyncio.gather(*(batcher(np.ones((1, 2))) for _ in range(3)),
+                                    return_exceptions=True)
+
+    assert [str(e) for e in asyncio.run(run())] == ["model failed"] * 3

@@ -113,7 +113,7 @@ def _check_lightgbm(folder: Path, where: str) -> None:
     # it in a child process, never in the caller's
     try:
         done = subprocess.run([sys.executable, "-c", _LOAD_LIGHTGBM, str(path)],
-                              capture_output=True, text=True, timeout=120,
+                              capture_output=True, text=True, errors="replace", timeout=120,
                               env={**os.environ, "OMP_NUM_THREADS": "1"})
     except subprocess.TimeoutExpired:
         raise InvalidInput(f"{where}/model.txt took more than 120 s to load",
@@ -321,7 +321,8 @@ def _bentoml_build(staging: Path, store: Path, name: str, tag_version: str,
             tag_version, "-o", "tag", str(staging)]
     try:
         done = subprocess.run(argv, env={**os.environ, **_env(store)}, cwd=staging,
-                              capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+                              capture_output=True, text=True, errors="replace",
+                              timeout=BUILD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise EngineUnavailable(f"bentoml build of {name}:{tag_version} took more than "
                                 f"{BUILD_TIMEOUT_S:.0f} s") from None

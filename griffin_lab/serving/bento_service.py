@@ -103,35 +103,34 @@ class MicroBatcher:
         try:
             while self._pending:
                 taken = self._take()
-                inputs = [x for x, _ in taken]
                 try:
-                    if len(inputs) == 1:
-                        batch = inputs[0]
-                    elif isinstance(inputs[0], np.ndarray):
-                        batch = np.concatenate(inputs)
-                    else:
-                        import pandas as pd
-
-                        batch = pd.concat(inputs, ignore_index=True)
-                    if self.inline:
-                        out = self.fn(batch)
-                    else:
-                        out = await asyncio.to_thread(self.fn, batch)
+                    await self._run(taken)
                 except Exception as exc:  # every waiting request learns of it
                     for _, future in taken:
                         if not future.done():
                             future.set_exception(exc)
-                    continue
-                start = 0
-                for x, future in taken:
-                    end = start + len(x)
-                    if not future.done():
-                        future.set_result(out[start:end])
-                    start = end
                 if self.inline and self._pending:
                     await asyncio.sleep(0)  # let queued requests in before the next batch
         finally:
             self._busy = False
+
+    async def _run(self, taken: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        inputs = [x for x, _ in taken]
+        if len(inputs) == 1:
+            batch = inputs[0]
+        elif isinstance(inputs[0], np.ndarray):
+            batch = np.concatenate(inputs)
+        else:
+            import pandas as pd
+
+            batch = pd.concat(inputs, ignore_index=True)
+        out = self.fn(batch) if self.inline else await asyncio.to_thread(self.fn, batch)
+        start = 0
+        for x, future in taken:
+            end = start + len(x)
+            if not future.done():
+                future.set_result(out[start:end])
+            start = end
 
 
 @bentoml.service(
