@@ -1333,32 +1333,31 @@ function LlmEvaluation(props: { job: JobDetail }): JSX.Element | null {
         </table>
       </div>
       {generations.length > 0 ? (
-        <div className="griffin-table-wrap">
-          <table className="griffin-table griffin-llm-generations">
-            <thead>
-              <tr>
-                <th>prompt</th>
-                <th>before</th>
-                <th>after</th>
-              </tr>
-            </thead>
-            <tbody>
-              {generations.map((g, i) => (
-                <tr key={i} data-generation={i}>
-                  <td>
-                    <pre className="griffin-code">{g.prompt ?? ''}</pre>
-                  </td>
-                  <td>
-                    <pre className="griffin-code">{g.before ?? ''}</pre>
-                  </td>
-                  <td>
-                    <pre className="griffin-code">{g.after ?? ''}</pre>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ol className="griffin-llm-generations">
+          {generations.map((g, i) => (
+            <li key={i} data-generation={i}>
+              <pre className="griffin-code" style={{ whiteSpace: 'pre-wrap' }}>
+                {g.prompt ?? ''}
+              </pre>
+              <div data-generation-when="before">
+                <span className="griffin-muted">before: </span>
+                {g.before ? (
+                  <code>{g.before}</code>
+                ) : (
+                  <span className="griffin-muted">(end of text)</span>
+                )}
+              </div>
+              <div data-generation-when="after">
+                <span className="griffin-muted">after: </span>
+                {g.after ? (
+                  <code>{g.after}</code>
+                ) : (
+                  <span className="griffin-muted">(end of text)</span>
+                )}
+              </div>
+            </li>
+          ))}
+        </ol>
       ) : null}
     </JobSection>
   );
