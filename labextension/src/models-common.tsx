@@ -138,16 +138,15 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
   if (s < 60) {
     return 'just now';
   }
-  const units: Array<[number, string]> = [
-    [86400, 'day'],
-    [3600, 'h'],
-    [60, 'min']
-  ];
-  for (const [size, unit] of units) {
-    if (s >= size && (unit !== 'day' || s < 31 * 86400)) {
-      const n = Math.floor(s / size);
-      return unit === 'day' ? `${n} day${n === 1 ? '' : 's'} ago` : `${n} ${unit} ago`;
-    }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min ago`;
+  }
+  if (s < 86400) {
+    return `${Math.floor(s / 3600)} h ago`;
+  }
+  if (s < 31 * 86400) {
+    const n = Math.floor(s / 86400);
+    return `${n} day${n === 1 ? '' : 's'} ago`;
   }
   return new Date(at).toLocaleDateString(undefined, {
     year: 'numeric',

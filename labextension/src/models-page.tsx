@@ -108,6 +108,15 @@ export function ModelPage(props: { name: string; model: ModelsModel }): JSX.Elem
         </h3>
         {info ? <TierBadge tier={info.tier} /> : null}
         {info ? <HealthBadge health={info.health} /> : null}
+        <button
+          type="button"
+          className="griffin-link-button griffin-model-refresh"
+          data-griffin-action="refresh-model"
+          title="Load the model again"
+          onClick={detail.reload}
+        >
+          {detail.loading ? 'Loading…' : 'Refresh'}
+        </button>
       </div>
       {detail.error ? (
         <ErrorBox title={`Could not load model ${name}`} error={detail.error} />

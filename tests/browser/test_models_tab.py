@@ -164,8 +164,31 @@ def _wait_total(page, keep: str) -> int:
     return _settled_total(page)
 
 
+def _overflowing(page) -> list[str]:
+    """Elements of the Models tab that stick out of the sidebar on the right (clipped), except
+    inside containers that scroll sideways on purpose (wide tables, code)."""
+    return page.evaluate(
+        """(selector) => {
+            const right = document.querySelector('#griffin-sidebar')
+                .getBoundingClientRect().right;
+            const out = [];
+            for (const el of document.querySelectorAll(selector + ' *')) {
+                if (el.closest('.griffin-table-wrap, .griffin-markdown table, pre')) continue;
+                const r = el.getBoundingClientRect();
+                if (r.width > 0 && r.right > right + 1) {
+                    out.push(`${el.tagName}.${el.className}: ${el.textContent.slice(0, 40)}`);
+                }
+            }
+            return out.slice(0, 5);
+        }""",
+        MODELS,
+    )
+
+
 def _shot(page, name: str) -> None:
-    """The whole page, and the sidebar alone at its default width (to read it at 1:1)."""
+    """The whole page, and the sidebar alone at its default width (to read it at 1:1); nothing
+    in the tab may stick out of the sidebar."""
+    assert _overflowing(page) == [], name
     page.screenshot(path=str(ARTIFACTS / f"griffin-models-{name}.png"))
     page.locator("#griffin-sidebar").screenshot(
         path=str(ARTIFACTS / f"griffin-models-{name}-sidebar.png"))
@@ -190,6 +213,9 @@ def test_list_search_filter_and_model_page(page, lab_server: Lab) -> None:
     page.set_viewport_size({"width": 1280, "height": 1800})
     page.wait_for_timeout(300)
     _shot(page, "list-light")
+    set_theme(page, "JupyterLab Dark", light=False)
+    _shot(page, "list-dark")
+    set_theme(page, "JupyterLab Light", light=True)
 
     # Next page: rows 51–100, still 50 rows.
     page.locator(f'{MODELS} .griffin-model-pager-top [data-griffin-action="models-next"]').click()
@@ -273,6 +299,16 @@ def test_list_search_filter_and_model_page(page, lab_server: Lab) -> None:
     assert _get(lab_server, f"models/{MODEL}")["aliases"] == {"production": 2}
     form.locator('[data-griffin-input="alias-name"]').fill("")
 
+    # Edit the card: the PATCHed Markdown renders at once.
+    detail.locator('[data-griffin-action="edit-card"]').click()
+    text = detail.locator('[data-griffin-input="model-card"]')
+    assert text.input_value() == CARD
+    text.fill(CARD.replace("# Grocery reorder", "# Grocery reorder (v2 in production)"))
+    detail.locator('[data-griffin-action="save-card"]').click()
+    detail.locator("[data-model-card] h4", has_text="(v2 in production)").wait_for(
+        timeout=WAIT_MS)
+    assert "(v2 in production)" in _get(lab_server, f"models/{MODEL}")["card"]
+
     page.wait_for_timeout(200)
     _shot(page, "model-light")
     set_theme(page, "JupyterLab Dark", light=False)
@@ -299,6 +335,24 @@ def test_compare_versions_and_attention(page, lab_server: Lab) -> None:
     page.locator(f'{ROWS}[data-model-name="{MODEL}"] button').click()
     detail = page.locator(f'{DETAIL}[data-model-name="{MODEL}"]')
     detail.locator('[data-model-version="1"]').wait_for(state="visible", timeout=WAIT_MS)
+
+    # Remove an alias (set through the API here), saying why: the history keeps the move.
+    r = httpx.put(f"{lab_server.url}/griffin/api/v1/models/{MODEL}/aliases/shadow",
+                  headers={"Authorization": f"token {lab_server.token}"},
+                  json={"version": 1, "reason": "shadow test"}, timeout=30)
+    assert r.status_code == 200, r.text
+    detail.locator('[data-griffin-action="refresh-model"]').click()
+    detail.locator('[data-griffin-action="remove-alias"][data-alias="shadow"]').click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill("shadow run over")
+    dialog.locator(".jp-mod-accept").click()
+    removed = detail.locator('[data-alias-history] [data-alias-event="shadow"]').first
+    page.wait_for_function(
+        "(s) => document.querySelector(s)?.dataset.aliasTo === ''",
+        arg=f'{DETAIL} [data-alias-history] [data-alias-event="shadow"]', timeout=WAIT_MS)
+    assert "v1 → removed" in removed.inner_text()
+    assert "shadow run over" in removed.inner_text()
+    assert "shadow" not in _get(lab_server, f"models/{MODEL}")["aliases"]
 
     # The latest two are picked; add v1 and compare all three.
     detail.locator('[data-compare-pick="1"]').check()
