@@ -87,6 +87,11 @@ def test_bad_files_and_bundles_are_refused_and_leave_nothing(tmp_path: Path,
         client.models.register("bad", not_a_model)
     with pytest.raises(NotFound, match="does not exist"):
         client.models.register("bad", tmp_path / "missing.txt")
+    truncated = tmp_path / "truncated.txt"
+    text = booster_file[0].read_text()
+    truncated.write_text(text[: len(text) // 2])  # LightGBM aborts a process reading this
+    with pytest.raises(InvalidInput, match="not a readable LightGBM model"):
+        client.models.register("bad", truncated)
     with pytest.raises(InvalidInput, match="is a lightgbm model, not tensorflow"):
         client.models.register("bad", booster_file[0], framework="tensorflow")
     with pytest.raises(InvalidInput, match="signature"):

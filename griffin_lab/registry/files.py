@@ -46,6 +46,16 @@ def _local(path: str, what: str = "path") -> Path:
     return p.resolve()
 
 
+_READ_LIGHTGBM = """
+import json, sys
+import lightgbm as lgb
+booster = lgb.Booster(model_file=sys.argv[1])
+booster.predict([[0.0] * booster.num_feature()], num_threads=1)
+objective = booster.dump_model(num_iteration=1).get("objective", "")
+print(json.dumps({"features": booster.feature_name(), "objective": objective}))
+"""
+
+
 def _lightgbm(path: Path) -> Inspected:
     with open(path, "rb") as fh:
         head = fh.read(4096)
@@ -53,18 +63,20 @@ def _lightgbm(path: Path) -> Inspected:
         raise InvalidInput(f"{path} is not a LightGBM model file (a model saved with "
                            "Booster.save_model starts with 'tree' and a version line)",
                            field="path")
-    import lightgbm as lgb
+    # in a child process: LightGBM aborts the whole process on some damaged files
+    import subprocess
+    import sys
 
-    try:
-        booster = lgb.Booster(model_file=str(path))
-    except lgb.basic.LightGBMError as exc:
-        raise InvalidInput(f"{path} is not a readable LightGBM model: {exc}",
-                           field="path") from None
-    signature = {"inputs": [{"name": n, "type": "float32"} for n in booster.feature_name()],
+    done = subprocess.run([sys.executable, "-c", _READ_LIGHTGBM, str(path)],
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        raise InvalidInput(f"{path} is not a readable LightGBM model: {reason}", field="path")
+    read = json.loads(done.stdout.strip().splitlines()[-1])
+    signature = {"inputs": [{"name": n, "type": "float32"} for n in read["features"]],
                  "outputs": [{"name": "prediction", "type": "float32"}]}
-    objective = booster.dump_model(num_iteration=1).get("objective", "")
-    if objective:
-        signature["objective"] = str(objective).split(" ")[0]
+    if read["objective"]:
+        signature["objective"] = str(read["objective"]).split(" ")[0]
     return Inspected("lightgbm", {"model.txt": path}, signature)
 
 

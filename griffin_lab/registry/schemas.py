@@ -40,6 +40,7 @@ class SignatureField(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     type: Literal[FIELD_TYPES] = Field(description="One of " + ", ".join(FIELD_TYPES) + ".")
     shape: list[int] | None = Field(None, description="For tensors: the shape, -1 = any.")
+    nullable: bool = Field(False, description="Whether requests may send null for it.")
 
 
 class Signature(BaseModel):

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from .schemas import (
 from .tables import EndpointRow, ProcessRow, ServingEventRow
 
 LIVE = ("starting", "ready")
+MARKER = "GRIFFIN_SERVING_PROCESS"
 GRACE_S = 3.0  # a retired process keeps serving in-flight requests this long after a switch
 READY_TIMEOUT_S = 90.0
 
@@ -114,6 +116,8 @@ class ServingService:
         ref = bento.build(info, self.settings.home)
         port = free_port()
         argv, env = bento.serve_command(ref, port, workers=workers)
+        marker = uuid.uuid4().hex
+        env = {**env, MARKER: marker}  # inherited by every worker, found even if orphaned
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{endpoint.name}-v{version}-{port}.log"
@@ -124,14 +128,14 @@ class ServingService:
         with self.db.session(write=True) as session:
             row = ProcessRow(endpoint_id=endpoint.id, version=version, bento=str(ref),
                              port=port, workers=workers, pid=proc.pid, status="starting",
-                             error="", restarts=restarts)
+                             error="", restarts=restarts, marker=marker)
             session.add(row)
             session.flush()
             _event(session, endpoint.id, "starting", version=version, port=port, pid=proc.pid)
         try:
             bento.wait_ready(f"http://127.0.0.1:{port}", READY_TIMEOUT_S, process=proc)
         except Exception as exc:
-            _stop_group(proc.pid)
+            _stop_process(proc.pid, marker)
             tail = _tail(log_path)
             with self.db.session(write=True) as session:
                 failed = session.get(ProcessRow, row.id)
@@ -341,7 +345,7 @@ class ServingService:
         for process in self._live(endpoint.id):
             if process.pid is not None and _alive(process.pid):
                 continue
-            _stop_group(process.pid)  # its workers may outlive a killed server process
+            _stop_process(process.pid, process.marker)  # its workers may outlive a crash
             with self.db.session(write=True) as session:
                 dead = session.get(ProcessRow, process.id)
                 dead.status = "dead"
@@ -407,7 +411,7 @@ class ServingService:
                     process.retire_at = now + timedelta(seconds=GRACE_S)
                     continue
                 if process.retire_at <= now:
-                    _stop_group(process.pid)
+                    _stop_process(process.pid, process.marker)
                     process.status = "stopped"
                     _event(session, endpoint.id, "stopped", version=process.version,
                            port=process.port)
@@ -424,39 +428,34 @@ class ServingService:
         with self.db.session(write=True) as session:
             for process in session.execute(select(ProcessRow).where(
                     ProcessRow.status.in_(LIVE))).scalars():
-                _stop_group(process.pid)
+                _stop_process(process.pid, process.marker)
                 process.status = "stopped"
         self.router.stop()
 
 
-def _stop_group(pid: int | None, timeout: float = 10.0) -> None:
-    """SIGTERM the process group this platform started, then SIGKILL what is left."""
-    if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _group_alive(pid):
-        with contextlib.suppress(ChildProcessError):
+def _stop_process(pid: int | None, marker: str) -> None:
+    """Stop a serving process this platform started, and every process carrying its marker
+    (BentoML workers run in sessions of their own and outlive a killed server)."""
+    from . import bento
+
+    if pid is not None and _alive(pid):
+        bento.stop(pid)
+    with contextlib.suppress(ChildProcessError, OSError):
+        if pid is not None:
             os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-
-
-def _group_alive(pgid: int) -> bool:
+    if not marker:
+        return
+    needle = f"{MARKER}={marker}".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            environ = (entry / "environ").read_bytes()
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+        if needle in environ.split(b"\0"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _tail(path: Path, lines: int = 15) -> str:

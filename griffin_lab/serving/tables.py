@@ -49,6 +49,7 @@ class ProcessRow(Base):
     port: Mapped[int] = mapped_column(Integer)
     workers: Mapped[int] = mapped_column(Integer, default=1)
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    marker: Mapped[str] = mapped_column(String(40), default="")  # in every process's env
     status: Mapped[str] = mapped_column(String(20), default="starting")
     restarts: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

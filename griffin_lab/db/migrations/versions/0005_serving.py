@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("port", sa.Integer(), nullable=False),
         sa.Column("workers", sa.Integer(), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=True),
+        sa.Column("marker", sa.String(40), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("restarts", sa.Integer(), nullable=False),
         sa.Column("started_at", UTCDateTime(), nullable=False),
