@@ -71,11 +71,15 @@ def versions(client: Client, rows: pd.DataFrame, tmp_path_factory: pytest.TempPa
 
 
 class Load:
-    """Bounded load on 127.0.0.1: a few clients posting one row at a time until stopped."""
+    """Bounded load on 127.0.0.1: a few keep-alive clients posting one row at a time until
+    stopped. Like browsers and HTTP libraries with retries, a client resends a (idempotent)
+    prediction once when the server closed a reused idle connection before answering — what
+    an nginx worker retiring after a reload does to its idle keep-alive connections; such
+    resends are counted, and any error answer or second failure is a failure."""
 
     def __init__(self, url: str, rows: pd.DataFrame, clients: int = 3) -> None:
         self.url, self.rows = url, rows.to_dict(orient="records")
-        self.stop, self.failures, self.seen = threading.Event(), [], []
+        self.stop, self.failures, self.seen, self.resent = threading.Event(), [], [], 0
         self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(clients)]
 
     def _run(self) -> None:
@@ -85,7 +89,11 @@ class Load:
                 row = self.rows[i % len(self.rows)]
                 i += 1
                 try:
-                    r = http.post(f"{self.url}/predict", json={"instances": [row]})
+                    try:
+                        r = http.post(f"{self.url}/predict", json={"instances": [row]})
+                    except httpx.RemoteProtocolError:
+                        self.resent += 1
+                        r = http.post(f"{self.url}/predict", json={"instances": [row]})
                     if r.status_code != 200:
                         self.failures.append(f"{r.status_code} {r.text[:200]}")
                     else:
