@@ -12,6 +12,7 @@ import {
   fetchModel,
   ModelDetail
 } from './api';
+import { ILineSeries, LineChart, versionSeriesClass } from './charts';
 import {
   BackToList,
   ErrorBox,
@@ -21,16 +22,6 @@ import {
 } from './common';
 import type { ModelsModel } from './models';
 import { ModelSection } from './models-page';
-
-/** Distinct line colours; versions beyond that reuse them dashed. */
-const SERIES_COLORS = 6;
-
-function seriesClass(index: number): string {
-  const dashed = Math.floor(index / SERIES_COLORS) % 2 === 1;
-  return `griffin-model-series-${index % SERIES_COLORS}${
-    dashed ? ' griffin-model-series-dashed' : ''
-  }`;
-}
 
 export function ModelCompare(props: {
   name: string;
@@ -104,7 +95,7 @@ export function ModelCompare(props: {
               >
                 {on ? (
                   <span
-                    className={`griffin-swatch ${seriesClass(index)}`}
+                    className={`griffin-swatch ${versionSeriesClass(index)}`}
                     aria-hidden="true"
                   />
                 ) : null}
@@ -152,7 +143,7 @@ function MetricsTable(props: { data: Comparison }): JSX.Element {
                 {versions.map((v, i) => (
                   <th key={v} scope="col" className="griffin-num">
                     <span
-                      className={`griffin-swatch ${seriesClass(i)}`}
+                      className={`griffin-swatch ${versionSeriesClass(i)}`}
                       aria-hidden="true"
                     />{' '}
                     v{v}
@@ -351,6 +342,26 @@ function curveRank(name: string): number {
   return 1;
 }
 
+/** One metric's curves as a line per version (in the versions' colours). */
+function versionSeries(curves: Curve[], versions: number[]): ILineSeries[] {
+  return versions
+    .map((version, index) => {
+      const curve = curves.find(c => c.version === version);
+      const points: Array<[number, number]> = curve
+        ? curve.steps
+            .map((s, i): [number, number] => [s, curve.values[i]])
+            .filter(p => Number.isFinite(p[1]))
+        : [];
+      return {
+        id: String(version),
+        label: `v${version}`,
+        points,
+        colorClass: versionSeriesClass(index)
+      };
+    })
+    .filter(s => s.points.length > 0);
+}
+
 function CurvesSection(props: { data: Comparison }): JSX.Element {
   const { data } = props;
   const versions = versionOrder(data);
@@ -379,242 +390,28 @@ function CurvesSection(props: { data: Comparison }): JSX.Element {
             </p>
           ) : null}
           {names.map(name => (
-            <CurveChart
+            <LineChart
               key={name}
-              name={name}
-              curves={byName.get(name) ?? []}
-              versions={versions}
+              title={name}
+              series={versionSeries(byName.get(name) ?? [], versions)}
+              height={140}
+              attrs={{
+                chart: 'data-compare-chart',
+                series: 'data-compare-series',
+                legend: 'data-legend-version'
+              }}
+              hover="latest"
+              final="final"
+              className="griffin-compare-chart"
+              heading={
+                <div className="griffin-compare-chart-title">
+                  <code>{name}</code>
+                </div>
+              }
             />
           ))}
         </>
       )}
     </ModelSection>
-  );
-}
-
-/** The width of an element, kept up to date. */
-function useWidth(ref: React.RefObject<HTMLElement>, initial: number): number {
-  const [width, setWidth] = React.useState(initial);
-  React.useLayoutEffect(() => {
-    const node = ref.current;
-    if (!node) {
-      return;
-    }
-    const measure = (): void => {
-      const w = Math.floor(node.getBoundingClientRect().width);
-      if (w > 0) {
-        setWidth(w);
-      }
-    };
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [ref]);
-  return width;
-}
-
-function niceTicks(min: number, max: number, count: number): number[] {
-  if (!(max > min)) {
-    return [min];
-  }
-  const raw = (max - min) / count;
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 2.5, 5, 10].map(m => m * power).find(s => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  }
-  return out;
-}
-
-const HEIGHT = 140;
-const PAD = { left: 44, right: 10, top: 8, bottom: 20 };
-
-/** One metric's curves: a line per version, values under the pointer below. */
-function CurveChart(props: {
-  name: string;
-  curves: Curve[];
-  versions: number[];
-}): JSX.Element {
-  const { name, curves, versions } = props;
-  const box = React.useRef<HTMLDivElement>(null);
-  const width = Math.max(160, useWidth(box, 260));
-  const [hover, setHover] = React.useState<number | null>(null);
-
-  const series = versions
-    .map((version, index) => {
-      const curve = curves.find(c => c.version === version);
-      const points: Array<[number, number]> = curve
-        ? curve.steps
-            .map((s, i): [number, number] => [s, curve.values[i]])
-            .filter(p => Number.isFinite(p[1]))
-        : [];
-      return { version, index, points };
-    })
-    .filter(s => s.points.length > 0);
-
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (const s of series) {
-    for (const [x, y] of s.points) {
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
-    }
-  }
-  if (!Number.isFinite(x0)) {
-    x0 = 0;
-    x1 = 1;
-    y0 = 0;
-    y1 = 1;
-  }
-  const pad = y1 > y0 ? (y1 - y0) * 0.05 : Math.abs(y0) * 0.05 || 0.5;
-  y0 -= pad;
-  y1 += pad;
-  const plotW = width - PAD.left - PAD.right;
-  const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const sx = (x: number): number =>
-    PAD.left + (x1 > x0 ? ((x - x0) / (x1 - x0)) * plotW : plotW / 2);
-  const sy = (y: number): number => PAD.top + (1 - (y - y0) / (y1 - y0)) * plotH;
-  const yTicks = niceTicks(y0, y1, 3).filter(v => v >= y0 && v <= y1);
-  const xTicks = [
-    x0,
-    ...niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 60))).filter(
-      v =>
-        Number.isInteger(v) &&
-        Math.abs(sx(v) - sx(x0)) > 28 &&
-        Math.abs(sx(v) - sx(x1)) > 28
-    ),
-    ...(x1 > x0 ? [x1] : [])
-  ];
-
-  const valueAt = (points: Array<[number, number]>, step: number | null): number | null => {
-    if (points.length === 0) {
-      return null;
-    }
-    if (step === null) {
-      return points[points.length - 1][1];
-    }
-    // The last point at or before the step.
-    let found: number | null = null;
-    for (const [x, y] of points) {
-      if (x <= step) {
-        found = y;
-      }
-    }
-    return found;
-  };
-
-  const onMove = (event: React.MouseEvent<SVGSVGElement>): void => {
-    const rect = event.currentTarget.getBoundingClientRect();
-    const x = event.clientX - rect.left;
-    const step = x0 + ((x - PAD.left) / plotW) * (x1 - x0);
-    setHover(Math.max(x0, Math.min(x1, Math.round(step))));
-  };
-
-  const label = `${name} by step: ${series
-    .map(s => `v${s.version} ${formatNumber(valueAt(s.points, null), 4)}`)
-    .join(', ')}`;
-  return (
-    <div className="griffin-line-chart griffin-compare-chart" ref={box}>
-      <div className="griffin-compare-chart-title">
-        <code>{name}</code>
-      </div>
-      <svg
-        className="griffin-chart"
-        data-compare-chart={name}
-        role="img"
-        aria-label={label}
-        width={width}
-        height={HEIGHT}
-        onMouseMove={onMove}
-        onMouseLeave={() => setHover(null)}
-      >
-        {yTicks.map(v => (
-          <g key={`y${v}`}>
-            <line
-              className="griffin-chart-grid"
-              x1={PAD.left}
-              x2={width - PAD.right}
-              y1={sy(v)}
-              y2={sy(v)}
-            />
-            <text
-              className="griffin-chart-label"
-              x={PAD.left - 4}
-              y={sy(v)}
-              textAnchor="end"
-              dominantBaseline="central"
-            >
-              {formatNumber(v, 3)}
-            </text>
-          </g>
-        ))}
-        <line
-          className="griffin-chart-axis"
-          x1={PAD.left}
-          x2={width - PAD.right}
-          y1={PAD.top + plotH + 0.5}
-          y2={PAD.top + plotH + 0.5}
-        />
-        {xTicks.map(v => (
-          <text
-            key={`x${v}`}
-            className="griffin-chart-label"
-            x={sx(v)}
-            y={HEIGHT - 4}
-            textAnchor="middle"
-          >
-            {v}
-          </text>
-        ))}
-        {series.map(s =>
-          s.points.length === 1 ? (
-            <circle
-              key={s.version}
-              className={`griffin-chart-dot ${seriesClass(s.index)}`}
-              data-compare-series={s.version}
-              cx={sx(s.points[0][0])}
-              cy={sy(s.points[0][1])}
-              r={3}
-            />
-          ) : (
-            <polyline
-              key={s.version}
-              className={`griffin-chart-line ${seriesClass(s.index)}`}
-              data-compare-series={s.version}
-              points={s.points
-                .map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
-                .join(' ')}
-            />
-          )
-        )}
-        {hover !== null ? (
-          <line
-            className="griffin-chart-cursor"
-            x1={sx(hover)}
-            x2={sx(hover)}
-            y1={PAD.top}
-            y2={PAD.top + plotH}
-          />
-        ) : null}
-      </svg>
-      <ul className="griffin-chart-legend" aria-hidden="true">
-        <li className="griffin-muted">{hover !== null ? `step ${hover}` : 'final'}</li>
-        {series.map(s => (
-          <li key={s.version} data-legend-version={s.version}>
-            <span className={`griffin-swatch ${seriesClass(s.index)}`} />
-            <code>v{s.version}</code>
-            <span className="griffin-legend-value">
-              {formatNumber(valueAt(s.points, hover), 4)}
-            </span>
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }

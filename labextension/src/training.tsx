@@ -21,6 +21,7 @@ import {
   submitJobYaml,
   TrialInfo
 } from './api';
+import { ILineSeries, LineChart, metricSeriesClass } from './charts';
 import {
   BackToList,
   ErrorBox,
@@ -826,12 +827,6 @@ function useMetricPoints(jobId: string, visible: () => boolean): IMetricsState {
   return state;
 }
 
-interface ISeries {
-  name: string;
-  /** [step, value], by step. */
-  points: Array<[number, number]>;
-}
-
 const SPLIT_PREFIX = /^(train|training|valid|validation|val|eval|test)_/;
 
 /** `valid_auc` → `auc`: the train and validation curves of a metric go together. */
@@ -911,9 +906,12 @@ function JobMetrics(props: { job: JobDetail; visible: () => boolean }): JSX.Elem
   const names = group !== null ? groups.get(group) ?? [] : [];
   // Validation first: it is the curve that matters.
   names.sort((a, b) => splitRank(a) - splitRank(b) || a.localeCompare(b));
-  const series: ISeries[] = names.map(name => ({
-    name,
-    points: runSeries.get(name) ?? []
+  const series: ILineSeries[] = names.map((name, i) => ({
+    id: name,
+    label: name,
+    points: runSeries.get(name) ?? [],
+    colorClass: metricSeriesClass(i),
+    dashed: splitRank(name) === 1
   }));
 
   const active = isActiveJob(job.status);
@@ -975,7 +973,17 @@ function JobMetrics(props: { job: JobDetail; visible: () => boolean }): JSX.Elem
         </div>
       ) : null}
       {series.length > 0 ? (
-        <LineChart series={series} title={group ?? ''} />
+        <LineChart
+          title={group ?? ''}
+          series={series}
+          height={150}
+          attrs={{
+            chart: 'data-metrics-chart',
+            series: 'data-metric-series',
+            legend: 'data-legend-metric'
+          }}
+          hover="recorded"
+        />
       ) : null}
     </JobSection>
   );
@@ -989,263 +997,6 @@ function splitRank(name: string): number {
     return 1;
   }
   return 2;
-}
-
-/** The width of an element, kept up to date. */
-function useWidth(ref: React.RefObject<HTMLElement>, initial: number): number {
-  const [width, setWidth] = React.useState(initial);
-  React.useLayoutEffect(() => {
-    const node = ref.current;
-    if (!node) {
-      return;
-    }
-    const measure = (): void => {
-      const w = Math.floor(node.getBoundingClientRect().width);
-      if (w > 0) {
-        setWidth(w);
-      }
-    };
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [ref]);
-  return width;
-}
-
-/** About `count` round tick values from `min` to `max`. */
-function ticks(min: number, max: number, count: number): number[] {
-  if (!(max > min)) {
-    return [min];
-  }
-  const raw = (max - min) / count;
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step =
-    [1, 2, 2.5, 5, 10].map(m => m * power).find(s => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  }
-  return out;
-}
-
-const CHART_HEIGHT = 150;
-const PAD = { left: 44, right: 10, top: 8, bottom: 20 };
-
-/**
- * Metric curves by step: one `<polyline>` per metric (validation solid,
- * training dashed), round ticks, and the values at the step under the
- * pointer in the legend.
- */
-function LineChart(props: { series: ISeries[]; title: string }): JSX.Element {
-  const { series, title } = props;
-  const box = React.useRef<HTMLDivElement>(null);
-  const width = Math.max(160, useWidth(box, 260));
-  const [hover, setHover] = React.useState<number | null>(null);
-
-  const steps = React.useMemo(() => {
-    const unique = new Set<number>();
-    for (const s of series) {
-      for (const p of s.points) {
-        unique.add(p[0]);
-      }
-    }
-    return Array.from(unique).sort((a, b) => a - b);
-  }, [series]);
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (const s of series) {
-    for (const p of s.points) {
-      if (Number.isFinite(p[1])) {
-        y0 = Math.min(y0, p[1]);
-        y1 = Math.max(y1, p[1]);
-      }
-    }
-  }
-  if (!Number.isFinite(y0)) {
-    y0 = 0;
-    y1 = 1;
-  }
-  const x0 = steps[0] ?? 0;
-  const x1 = steps[steps.length - 1] ?? 0;
-  if (!(y1 > y0)) {
-    const pad = Math.abs(y0) * 0.05 || 0.5;
-    y0 -= pad;
-    y1 += pad;
-  } else {
-    const pad = (y1 - y0) * 0.05;
-    y0 -= pad;
-    y1 += pad;
-  }
-  const plotW = width - PAD.left - PAD.right;
-  const plotH = CHART_HEIGHT - PAD.top - PAD.bottom;
-  const sx = (step: number): number =>
-    PAD.left + (x1 > x0 ? ((step - x0) / (x1 - x0)) * plotW : plotW / 2);
-  const sy = (value: number): number =>
-    PAD.top + (1 - (value - y0) / (y1 - y0)) * plotH;
-
-  const yTicks = ticks(y0, y1, 3).filter(v => v >= y0 && v <= y1);
-  // The first and last step, and round steps between that leave room for them.
-  const xTicks = [
-    x0,
-    ...ticks(x0, x1, Math.max(2, Math.floor(plotW / 60))).filter(
-      v =>
-        Number.isInteger(v) &&
-        Math.abs(sx(v) - sx(x0)) > 28 &&
-        Math.abs(sx(v) - sx(x1)) > 28
-    ),
-    ...(x1 > x0 ? [x1] : [])
-  ];
-
-  const onMove = (event: React.MouseEvent<SVGSVGElement>): void => {
-    const rect = event.currentTarget.getBoundingClientRect();
-    const x = event.clientX - rect.left;
-    const step = x0 + ((x - PAD.left) / plotW) * (x1 - x0);
-    // The recorded step nearest the pointer.
-    let nearest = steps[0];
-    for (const s of steps) {
-      if (Math.abs(s - step) < Math.abs(nearest - step)) {
-        nearest = s;
-      }
-    }
-    setHover(nearest);
-  };
-
-  const valueAt = (s: ISeries, step: number | null): number | null => {
-    if (s.points.length === 0) {
-      return null;
-    }
-    if (step === null) {
-      return s.points[s.points.length - 1][1];
-    }
-    const found = s.points.find(p => p[0] === step);
-    return found ? found[1] : null;
-  };
-  const lastStep = x1;
-  const label = `${title} by step: ${series
-    .map(s => `${s.name} ${formatNumber(valueAt(s, null), 4)}`)
-    .join(', ')} at step ${lastStep}`;
-
-  return (
-    <div className="griffin-line-chart" ref={box}>
-      <svg
-        className="griffin-chart"
-        data-metrics-chart={title}
-        role="img"
-        aria-label={label}
-        width={width}
-        height={CHART_HEIGHT}
-        onMouseMove={onMove}
-        onMouseLeave={() => setHover(null)}
-      >
-        {yTicks.map(v => (
-          <g key={`y${v}`}>
-            <line
-              className="griffin-chart-grid"
-              x1={PAD.left}
-              x2={width - PAD.right}
-              y1={sy(v)}
-              y2={sy(v)}
-            />
-            <text
-              className="griffin-chart-label"
-              x={PAD.left - 4}
-              y={sy(v)}
-              textAnchor="end"
-              dominantBaseline="central"
-            >
-              {formatNumber(v, 3)}
-            </text>
-          </g>
-        ))}
-        <line
-          className="griffin-chart-axis"
-          x1={PAD.left}
-          x2={width - PAD.right}
-          y1={PAD.top + plotH + 0.5}
-          y2={PAD.top + plotH + 0.5}
-        />
-        {xTicks.map(v => (
-          <text
-            key={`x${v}`}
-            className="griffin-chart-label"
-            x={sx(v)}
-            y={CHART_HEIGHT - 4}
-            textAnchor="middle"
-          >
-            {v}
-          </text>
-        ))}
-        {series.map((s, i) => {
-          const cls = `griffin-chart-line griffin-series-${i % 4}${
-            splitRank(s.name) === 1 ? ' griffin-chart-line-train' : ''
-          }`;
-          const finite = s.points.filter(p => Number.isFinite(p[1]));
-          if (finite.length === 1) {
-            return (
-              <circle
-                key={s.name}
-                className={`${cls} griffin-chart-dot`}
-                data-metric-series={s.name}
-                cx={sx(finite[0][0])}
-                cy={sy(finite[0][1])}
-                r={3}
-              />
-            );
-          }
-          return (
-            <polyline
-              key={s.name}
-              className={cls}
-              data-metric-series={s.name}
-              points={finite
-                .map(p => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
-                .join(' ')}
-            />
-          );
-        })}
-        {hover !== null ? (
-          <g className="griffin-chart-hover">
-            <line
-              className="griffin-chart-cursor"
-              x1={sx(hover)}
-              x2={sx(hover)}
-              y1={PAD.top}
-              y2={PAD.top + plotH}
-            />
-            {series.map((s, i) => {
-              const v = valueAt(s, hover);
-              return v === null || !Number.isFinite(v) ? null : (
-                <circle
-                  key={s.name}
-                  className={`griffin-chart-dot griffin-series-${i % 4}`}
-                  cx={sx(hover)}
-                  cy={sy(v)}
-                  r={3}
-                />
-              );
-            })}
-          </g>
-        ) : null}
-      </svg>
-      <ul className="griffin-chart-legend" aria-hidden="true">
-        <li className="griffin-muted">step {hover ?? lastStep}</li>
-        {series.map((s, i) => (
-          <li key={s.name} data-legend-metric={s.name}>
-            <span
-              className={`griffin-swatch griffin-series-${i % 4}${
-                splitRank(s.name) === 1 ? ' griffin-swatch-train' : ''
-              }`}
-            />
-            <code>{s.name}</code>
-            <span className="griffin-legend-value">
-              {formatNumber(valueAt(s, hover), 4)}
-            </span>
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
 }
 
 /** Final metrics, validation first; counts and timings after the scores. */
