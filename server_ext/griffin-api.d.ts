@@ -2804,6 +2804,12 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Nullable
+             * @description Whether requests may send null for it.
+             * @default false
+             */
+            nullable: boolean;
+            /**
              * Shape
              * @description For tensors: the shape, -1 = any.
              * @default null
