@@ -21,6 +21,7 @@ import pytest
 
 import griffin_lab
 from griffin_lab.errors import Conflict, EngineUnavailable, InvalidInput, NotFound
+from griffin_lab.platform import Platform
 from griffin_lab.sdk import Client
 from tests.servers import Lab, start_lab
 
@@ -35,7 +36,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield server
     finally:
         server.stop()
-        with griffin_lab.platform.Platform.from_settings(home=home) as platform:
+        with Platform.from_settings(home=home) as platform:
             platform.serving.stop_all()
 
 
