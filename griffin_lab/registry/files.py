@@ -68,7 +68,7 @@ def _lightgbm(path: Path) -> Inspected:
     import sys
 
     done = subprocess.run([sys.executable, "-c", _READ_LIGHTGBM, str(path)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, errors="replace", timeout=120)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
         raise InvalidInput(f"{path} is not a readable LightGBM model: {reason}", field="path")
