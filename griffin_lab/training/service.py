@@ -331,10 +331,10 @@ class TrainingService:
     def merge(self, job_id: str, actor: str, register_as: str | None = None) -> MergeResult:
         """Merge a succeeded LoRA job's adapter into its base: a full model folder under the
         job's artifacts (``merged/``), registered as framework ``transformers`` if asked."""
+        from ..registry.schemas import check_model_name
         from ..registry.service import register_version
         from .artifacts import ArtifactDir
         from .llm_model import BASE_FRAMEWORK, merge_and_save
-        from .spec import MODEL_NAME
 
         row = self._reconcile(self._row(job_id))
         if row.runtime != "llm_finetune":
@@ -346,10 +346,11 @@ class TrainingService:
         if (row.spec.get("method") or {}).get("kind", "lora") != "lora":
             raise InvalidInput(f"job {job_id} fine-tuned the full model: its model folder is "
                                "already a full model", field="job_id")
-        if register_as is not None and not MODEL_NAME.match(register_as):
-            raise InvalidInput(f"model name {register_as!r} must start with a lowercase letter "
-                               "and use lowercase letters, digits, '-', '_' or '.'",
-                               field="register_as")
+        if register_as is not None:
+            try:
+                check_model_name(register_as)
+            except ValueError as exc:
+                raise InvalidInput(str(exc), field="register_as") from None
         out = ArtifactDir(row.artifact_uri)
         uri = merge_and_save(out.url("model"), out.url("merged"))
         name = version = None

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..registry.schemas import check_model_name
+
 JOB_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
-MODEL_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,99}$")
 
 
 class _Strict(BaseModel):
@@ -150,10 +151,7 @@ class _JobBase(_Strict):
     @field_validator("register_as")
     @classmethod
     def _model_name(cls, value: str | None) -> str | None:
-        if value is not None and not MODEL_NAME.match(value):
-            raise ValueError(f"model name {value!r} must start with a lowercase letter and "
-                             "use lowercase letters, digits, '-', '_' or '.' (at most 100)")
-        return value
+        return None if value is None else check_model_name(value)
 
 
 class TabularJob(_JobBase):
