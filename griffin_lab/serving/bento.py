@@ -19,13 +19,11 @@ the caller's process stays light.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable, InvalidInput, NotFound
+from ..local_processes import stop_processes
 from ..registry.schemas import ModelVersionInfo
 
 HERE = Path(__file__).resolve().parent
@@ -410,9 +409,9 @@ def stop(pid: int, timeout: float = 15.0) -> bool:
     when something was running.
 
     BentoML starts each worker in a session of its own, so signalling the server's process
-    group does not reach them: the server is sent SIGTERM (it stops its workers), and anything
-    of its tree still alive after ``timeout`` is killed, worker by worker. Only ``pid`` and its
-    descendants are touched.
+    group does not reach them: the server and each worker of its tree get SIGTERM, and
+    whatever is still alive after ``timeout`` is killed. Only ``pid`` and its descendants are
+    touched.
     """
     import psutil
 
@@ -421,14 +420,5 @@ def stop(pid: int, timeout: float = 15.0) -> bool:
         tree = [server, *server.children(recursive=True)]
     except psutil.NoSuchProcess:
         return False
-    try:
-        os.killpg(pid, signal.SIGTERM)  # started with start_new_session: its own group
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            server.terminate()
-    _, alive = psutil.wait_procs(tree, timeout=timeout)
-    for proc in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill()
-    psutil.wait_procs(alive, timeout=5)
+    stop_processes(tree, timeout)
     return True

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EngineUnavailable
+from ..local_processes import alive
 
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 
@@ -111,7 +112,7 @@ class Router:
             pid = int((self.prefix / "nginx.pid").read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if alive(pid) else None
 
     def apply(self, routes: list[Route]) -> bool:
         """Make nginx serve ``routes``; True when something changed. With no routes, nginx
@@ -177,10 +178,10 @@ class Router:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGQUIT)  # graceful: finish requests, then exit
         deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -199,17 +200,3 @@ def _listening(pid: int) -> bool:
     except OSError:
         return False
     return b"shutting down" not in title
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of this process counts as gone
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -28,9 +27,10 @@ from sqlalchemy import select
 from ..db import Database
 from ..db.base import utcnow
 from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
+from ..local_processes import alive, free_port, stop_processes
 from ..registry.service import RegistryService, split_ref
 from ..settings import Settings
-from .router import Route, Router, _alive
+from .router import Route, Router
 from .schemas import (
     DeployRequest,
     EndpointDetail,
@@ -46,12 +46,6 @@ LIVE = ("starting", "ready")
 MARKER = "GRIFFIN_SERVING_PROCESS"
 GRACE_S = 3.0  # a retired process keeps serving in-flight requests this long after a switch
 READY_TIMEOUT_S = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_is_free(port: int) -> bool:
@@ -343,7 +337,7 @@ class ServingService:
         if endpoint.candidate_version is not None:
             wanted.add((endpoint.candidate_version, 1))
         for process in self._live(endpoint.id):
-            if process.pid is not None and _alive(process.pid):
+            if process.pid is not None and alive(process.pid):
                 continue
             _stop_process(process.pid, process.marker)  # its workers may outlive a crash
             with self.db.session(write=True) as session:
@@ -436,26 +430,25 @@ class ServingService:
 def _stop_process(pid: int | None, marker: str) -> None:
     """Stop a serving process this platform started, and every process carrying its marker
     (BentoML workers run in sessions of their own and outlive a killed server)."""
+    import psutil
+
     from . import bento
 
-    if pid is not None and _alive(pid):
+    if pid is not None and alive(pid):
         bento.stop(pid)
     with contextlib.suppress(ChildProcessError, OSError):
         if pid is not None:
             os.waitpid(pid, os.WNOHANG)
     if not marker:
         return
-    needle = f"{MARKER}={marker}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    orphans = []
+    for proc in psutil.process_iter():
         try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
+            if proc.environ().get(MARKER) == marker:
+                orphans.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
-        if needle in environ.split(b"\0"):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry.name), signal.SIGKILL)
+    stop_processes(orphans)
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable
+from ..local_processes import free_port, stop_processes
 
 START_TIMEOUT_S = 120.0
 # Ray job status -> Griffin job status
@@ -38,12 +37,6 @@ class Head:
     num_cpus: int
     started_at: float
     client_port: int = 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _head_file(home: Path) -> Path:
@@ -95,9 +88,9 @@ def ensure_local_head(home: Path, num_cpus: int | None = None) -> Head:
 
 def _start_head(home: Path, num_cpus: int) -> Head:
     temp_dir = _temp_dir(home)
-    gcs_port, dash_port, client_port = _free_port(), _free_port(), _free_port()
+    gcs_port, dash_port, client_port = free_port(), free_port(), free_port()
     # every fixed default port gets a free one, so several heads (one per home) can coexist
-    agent_ports = {name: _free_port() for name in (
+    agent_ports = {name: free_port() for name in (
         "dashboard-agent-listen-port", "dashboard-agent-grpc-port", "runtime-env-agent-port",
         "metrics-export-port")}
     cmd = [*_ray_command(), "start", "--head", "--node-ip-address=127.0.0.1",
@@ -163,28 +156,9 @@ def stop_local_head(home: Path, timeout: float = 5.0) -> int:
     head = recorded_head(home)
     procs = (head_processes(head.temp_dir, head.client_port) if head is not None
              else head_processes(str(_temp_dir(home))))
-    count = kill_processes(procs, timeout)
+    count = stop_processes(procs, timeout)
     _head_file(home).unlink(missing_ok=True)
     return count
-
-
-def kill_processes(procs: list[Any], timeout: float = 5.0) -> int:
-    """SIGTERM, then SIGKILL what is still there after ``timeout``."""
-    import psutil
-
-    for proc in procs:
-        try:
-            proc.send_signal(signal.SIGTERM)
-        except psutil.NoSuchProcess:
-            continue
-    _, alive = psutil.wait_procs(procs, timeout=timeout)
-    for proc in alive:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            continue
-    psutil.wait_procs(alive, timeout=5)
-    return len(procs)
 
 
 class RayJobs:

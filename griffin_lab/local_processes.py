@@ -1,0 +1,52 @@
+"""Processes the platform starts on this machine (a Ray head, BentoML servers, nginx): free
+ports, liveness, and stopping them — only ever the processes it was handed, by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie (a dead child not yet reaped) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def stop_processes(procs: list[Any], timeout: float = 5.0) -> int:
+    """SIGTERM these ``psutil.Process`` objects, then SIGKILL what is still there after
+    ``timeout``; how many there were."""
+    import psutil
+
+    for proc in procs:
+        try:
+            proc.send_signal(signal.SIGTERM)
+        except psutil.NoSuchProcess:
+            continue
+    _, left = psutil.wait_procs(procs, timeout=timeout)
+    for proc in left:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            continue
+    psutil.wait_procs(left, timeout=5)
+    return len(procs)
