@@ -432,21 +432,29 @@ def wrk_load(url: str, headers: dict[str, str], k: int, users: int, seconds: int
 def python_load(url: str, headers: dict[str, str], k: int, users: int, seconds: int,
                 seed: int, max_requests: int = 200_000) -> dict[str, Any]:
     """Fallback when wrk is missing: 16 asyncio connections, bounded by time and count."""
-    import asyncio
     import random
-
-    import httpx
 
     rng = random.Random(seed)
     bodies = [json.dumps({"features": refs(),
                           "entities": {"user_id": [rng.randint(1, users) for _ in range(k)]}})
               for _ in range(2000)]
+    return post_load(url, headers, bodies, CONNECTIONS, seconds, max_requests)
+
+
+def post_load(url: str, headers: dict[str, str], bodies: list[str], connections: int,
+              seconds: float, max_requests: int = 200_000) -> dict[str, Any]:
+    """``connections`` asyncio keep-alive clients POSTing ``bodies`` in turn to ``url``,
+    bounded by time and count; latencies as samples for :func:`summarize`."""
+    import asyncio
+
+    import httpx
+
     latencies: list[float] = []
     errors = 0
 
     async def run() -> float:
         nonlocal errors
-        limits = httpx.Limits(max_connections=CONNECTIONS)
+        limits = httpx.Limits(max_connections=connections)
         async with httpx.AsyncClient(headers={**headers, "Content-Type": "application/json"},
                                      limits=limits, timeout=10) as client:
             deadline = time.perf_counter() + seconds
@@ -463,10 +471,10 @@ def python_load(url: str, headers: dict[str, str], k: int, users: int, seconds: 
                     except httpx.HTTPError:
                         errors += 1
                     latencies.append(time.perf_counter() - t0)
-                    i += CONNECTIONS
+                    i += connections
 
             t0 = time.perf_counter()
-            await asyncio.gather(*(worker(w) for w in range(CONNECTIONS)))
+            await asyncio.gather(*(worker(w) for w in range(connections)))
             return time.perf_counter() - t0
 
     elapsed = asyncio.run(run())

@@ -3,12 +3,13 @@
 In one run, on 127.0.0.1:
 
 1. cold start: ``client.deploy`` (Bento build + ``bentoml serve`` + router) to the first
-   answer through the stable address, vs ``bentoml serve plain_service.py`` to ``/readyz``;
-2. throughput and latency under the same bounded load (asyncio keep-alive clients posting one
-   row of 50 features, fixed duration, 16 and 64 connections, alternating runs): the Griffin
-   endpoint through its stable address (nginx → BentoML, request validation, batching), the
-   same Griffin BentoML process directly (the router's cost), and the plain service (one
-   worker each, access logs off).
+   answer through the stable address, vs ``bentoml serve plain_service.py`` to its first
+   answer;
+2. throughput and latency under the same bounded load (wrk, else asyncio keep-alive
+   clients, posting one row of 50 features, fixed duration, 16 and 64 connections,
+   alternating runs): the Griffin endpoint through its stable address (nginx → BentoML,
+   request validation, batching), the same Griffin BentoML process directly (the router's
+   cost), and the plain service (one worker each, access logs off).
 
 Goal: Griffin >= 0.9x the plain service's requests/s with p99 <= 1.2x.
 
@@ -18,7 +19,6 @@ Goal: Griffin >= 0.9x the plain service's requests/s with p99 <= 1.2x.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.feature_store import BIN, free_port, say, summarize
+from benchmarks.feature_store import BIN, free_port, post_load, say, summarize
 
 FEATURES = [f"f{i:02d}" for i in range(50)]
 PLAIN_SERVICE = '''
@@ -65,45 +65,6 @@ def train(work: Path) -> tuple[Path, list[dict[str, float]]]:
     path = work / "model.txt"
     booster.save_model(str(path))
     return path, frame.head(2000).to_dict(orient="records")
-
-
-def load(url: str, rows: list[dict[str, float]], connections: int, seconds: float
-         ) -> dict[str, Any]:
-    import httpx
-
-    bodies = [json.dumps({"instances": [r]}).encode() for r in rows]
-    latencies: list[float] = []
-    errors = 0
-
-    async def run() -> float:
-        nonlocal errors
-        limits = httpx.Limits(max_connections=connections,
-                              max_keepalive_connections=connections)
-        async with httpx.AsyncClient(limits=limits, timeout=30,
-                                     headers={"Content-Type": "application/json"}) as client:
-            deadline = time.perf_counter() + seconds
-
-            async def worker(w: int) -> None:
-                nonlocal errors
-                i = w
-                while time.perf_counter() < deadline and len(latencies) < 500_000:
-                    t0 = time.perf_counter()
-                    try:
-                        r = await client.post(url, content=bodies[i % len(bodies)])
-                        if r.status_code != 200:
-                            errors += 1
-                    except httpx.HTTPError:
-                        errors += 1
-                    latencies.append(time.perf_counter() - t0)
-                    i += connections
-
-            started = time.perf_counter()
-            await asyncio.gather(*(worker(w) for w in range(connections)))
-            return time.perf_counter() - started
-
-    elapsed = asyncio.run(run())
-    return {"requests": len(latencies), "duration_s": elapsed, "errors": errors,
-            "max_ms": max(latencies) * 1e3, "samples": [(x * 1e3, 1.0) for x in latencies]}
 
 
 WRK_SCRIPT = """
@@ -209,7 +170,8 @@ def main() -> None:
         def run_load(url: str, connections: int, seconds: float) -> dict[str, Any]:
             if use_wrk:
                 return wrk_load(url, rows, connections, seconds, work)
-            return load(f"{url}/predict", rows, connections, seconds)
+            bodies = [json.dumps({"instances": [r]}) for r in rows]
+            return post_load(f"{url}/predict", {}, bodies, connections, seconds)
 
         for connections in (16, 64):
             chunks: dict[str, list[dict[str, Any]]] = {k: [] for k in targets}
