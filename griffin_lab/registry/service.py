@@ -228,9 +228,13 @@ class RegistryService:
             column == feature, FeatureUsageRow.used_by_kind == "model_version")).all()
         return sorted({i.rsplit(":", 1)[0] for i in ids})
 
-    def _page(self, session: Session, stmt: Select[Any], total: int, limit: int,
+    def _page(self, session: Session, stmt: Select[Any], order: Sequence[Any], limit: int,
               offset: int) -> ModelsPage:
-        models = session.execute(stmt.limit(limit).offset(offset)).scalars().all()
+        """One page of the models ``stmt`` selects, in ``order``; ``total`` counts them all."""
+        total = session.execute(select(func.count()).select_from(
+            stmt.with_only_columns(ModelRow.id).subquery())).scalar_one()
+        models = session.execute(stmt.order_by(*order).limit(limit).offset(offset)
+                                 ).scalars().all()
         aliases = self._aliases(session, [m.id for m in models])
         items = [ModelInfo(**_model_info(m, aliases.get(m.id, {}))) for m in models]
         return ModelsPage(items=items, total=total, limit=limit, offset=offset)
@@ -238,14 +242,11 @@ class RegistryService:
     def search(self, query: ModelsQuery | None = None) -> ModelsPage:
         query = query or ModelsQuery()
         with self.db.session() as session:
-            stmt = self._filtered(query, session)
-            total = session.execute(select(func.count()).select_from(
-                stmt.with_only_columns(ModelRow.id).subquery())).scalar_one()
-            key = query.sort.lstrip("-")
-            column = SORT_COLUMNS[key]
-            order = column.desc() if query.sort.startswith("-") else column.asc()
-            tie = ModelRow.id.desc() if query.sort.startswith("-") else ModelRow.id.asc()
-            return self._page(session, stmt.order_by(order, tie), total, query.limit,
+            column = SORT_COLUMNS[query.sort.lstrip("-")]
+            descending = query.sort.startswith("-")
+            order = (column.desc(), ModelRow.id.desc()) if descending else (column.asc(),
+                                                                             ModelRow.id.asc())
+            return self._page(session, self._filtered(query, session), order, query.limit,
                               query.offset)
 
     def list(self, limit: int = 100, offset: int = 0) -> list[ModelInfo]:
@@ -254,12 +255,9 @@ class RegistryService:
     def attention(self, limit: int = 50, offset: int = 0) -> ModelsPage:
         """Models whose health needs a look: tier 0 first, then the most severe, newest."""
         with self.db.session() as session:
-            stmt = select(ModelRow).where(ModelRow.health_severity > 0)
-            total = session.execute(select(func.count()).select_from(
-                stmt.with_only_columns(ModelRow.id).subquery())).scalar_one()
-            stmt = stmt.order_by(ModelRow.tier.asc(), ModelRow.health_severity.desc(),
-                                 ModelRow.health_updated_at.desc(), ModelRow.id)
-            return self._page(session, stmt, total, limit, offset)
+            return self._page(session, select(ModelRow).where(ModelRow.health_severity > 0),
+                              (ModelRow.tier.asc(), ModelRow.health_severity.desc(),
+                               ModelRow.health_updated_at.desc(), ModelRow.id), limit, offset)
 
     def get(self, name: str, history: int = 50) -> ModelDetail:
         check_or_invalid(name)
