@@ -9,6 +9,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import griffin_lab
+from griffin_lab.notebook.magics import GriffinMagicError
 
 
 @pytest.fixture
@@ -45,16 +46,27 @@ def test_help_lists_commands(shell: InteractiveShell) -> None:
 
 
 def test_unknown_command_is_an_error_with_help(shell: InteractiveShell) -> None:
-    view = shell.run_line_magic("griffin", "stauts")
-    assert "no command 'stauts'" in repr(view)
-    assert "status" in view.hint
-    cell = shell.run_cell_magic("griffin", "nothing", "body")
-    assert "%%griffin has no command 'nothing'" in repr(cell)
+    with pytest.raises(GriffinMagicError, match="no command 'stauts'") as caught:
+        shell.run_line_magic("griffin", "stauts")
+    assert "status" in caught.value.hint
+    with pytest.raises(GriffinMagicError, match="%%griffin has no command 'nothing'"):
+        shell.run_cell_magic("griffin", "nothing", "body")
 
 
-def test_bad_arguments_are_reported_not_raised(shell: InteractiveShell) -> None:
-    assert "takes only --json" in repr(shell.run_line_magic("griffin", "status --verbose"))
-    assert "Cannot parse" in repr(shell.run_line_magic("griffin", "status 'unclosed"))
+def test_bad_arguments_fail_the_cell_with_the_message_only(shell: InteractiveShell) -> None:
+    with pytest.raises(GriffinMagicError, match="takes only --json"):
+        shell.run_line_magic("griffin", "status --verbose")
+    with pytest.raises(GriffinMagicError, match="Cannot parse"):
+        shell.run_line_magic("griffin", "status 'unclosed")
+    # in a cell: the run fails (so "Run All" stops there) and no traceback is printed
+    result = shell.run_cell("%griffin status --verbose", store_history=False)
+    assert not result.success and isinstance(result.error_in_exec, GriffinMagicError)
+
+
+def test_a_platform_error_fails_the_cell(shell: InteractiveShell) -> None:
+    with pytest.raises(GriffinMagicError, match="runtime"):
+        shell.run_cell_magic("griffin", "train", "name: x\nruntime: nope\n")
+    assert "griffin_job" not in shell.user_ns
 
 
 def test_features_magic_and_browser(tmp_path: Path) -> None:
@@ -103,8 +115,10 @@ def test_models_magic_browser_and_comparison_widget(shell: InteractiveShell) -> 
     assert all(f"data-model='{m.name}'" in html for m in expected.items)
     attention = shell.run_line_magic("griffin", "models --attention")
     assert repr(attention).startswith(f"{client.models.attention().total} models")
-    assert "--tier takes numbers" in repr(shell.run_line_magic("griffin", "models --tier x"))
-    assert "not --bogus" in repr(shell.run_line_magic("griffin", "models --bogus"))
+    with pytest.raises(GriffinMagicError, match="--tier takes numbers"):
+        shell.run_line_magic("griffin", "models --tier x")
+    with pytest.raises(GriffinMagicError, match="not --bogus"):
+        shell.run_line_magic("griffin", "models --bogus")
 
     browser = client.models.browse()
     assert browser.page.total == 120 and len(browser.page.items) == browser.PAGE

@@ -16,6 +16,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import griffin_lab
+from griffin_lab.notebook.magics import GriffinMagicError
 from griffin_lab.platform import Platform
 from griffin_lab.sdk import Client
 from griffin_lab.sdk.transport import InProcessTransport
@@ -97,8 +98,9 @@ def test_cell_magic_submits_and_the_widget_follows_the_job(shell: InteractiveShe
     assert widget.progress.value == 1.0
     jobs = shell.run_line_magic("griffin", "jobs")
     assert job.id in jobs._repr_html_()
-    bad = shell.run_cell_magic("griffin", "train", "name: x\nruntime: nope\n")
-    assert "runtime" in bad._repr_html_()
+    with pytest.raises(GriffinMagicError, match="runtime"):
+        shell.run_cell_magic("griffin", "train", "name: x\nruntime: nope\n")
+    assert shell.user_ns["griffin_job"] is job  # a rejected spec replaces nothing
 
 
 @pytest.fixture(scope="module")

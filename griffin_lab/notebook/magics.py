@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 LineCommand = Callable[["GriffinMagics", list[str]], Any]
@@ -63,37 +64,29 @@ class GriffinMagics(Magics):
         try:
             args = shlex.split(line)
         except ValueError as exc:
-            return _usage(f"Cannot parse the command line: {exc}")
+            raise _usage(f"Cannot parse the command line: {exc}") from None
         command, rest = (args[0], args[1:]) if args else ("help", [])
         try:
             if cell is not None:
                 if command not in CELL_COMMANDS:
-                    return _usage(f"%%griffin has no command {command!r}")
+                    raise _usage(f"%%griffin has no command {command!r}")
                 return CELL_COMMANDS[command][0](self, rest, cell)
             if command not in LINE_COMMANDS:
-                return _usage(f"%griffin has no command {command!r}")
+                raise _usage(f"%griffin has no command {command!r}")
             return LINE_COMMANDS[command][0](self, rest)
         except GriffinError as exc:
-            return ErrorView(exc.message)
+            raise GriffinMagicError(exc.message) from None
         except MagicUsageError as exc:
-            return _usage(str(exc))
+            raise _usage(str(exc)) from None
 
 
-class ErrorView:
+class GriffinMagicError(UsageError):
+    """What a failed ``%griffin`` command raises: IPython shows the message without a
+    traceback, and the cell fails, so "Run All" stops where the problem is."""
+
     def __init__(self, message: str, hint: str = "") -> None:
         self.message, self.hint = message, hint
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        hint = f"<pre>{escape(self.hint)}</pre>" if self.hint else ""
-        return (
-            '<div class="griffin-error" style="color:var(--jp-error-color1, #d32f2f)">'
-            f"<b>Griffin:</b> {escape(self.message)}</div>{hint}"
-        )
-
-    def __repr__(self) -> str:
-        return f"Griffin: {self.message}" + (f"\n{self.hint}" if self.hint else "")
+        super().__init__(f"Griffin: {message}" + (f"\n{hint}" if hint else ""))
 
 
 def help_text() -> str:
@@ -105,8 +98,8 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-def _usage(message: str) -> ErrorView:
-    return ErrorView(message, help_text())
+def _usage(message: str) -> GriffinMagicError:
+    return GriffinMagicError(message, help_text())
 
 
 class HelpView:

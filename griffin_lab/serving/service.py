@@ -320,6 +320,12 @@ class ServingService:
                 if route is not None:
                     routes.append(route)
         changed = self.router.apply(routes)
+        # only now, with the router sending traffic to what is live, may an endpoint say
+        # it is ready: a client trusting "ready" must never meet a stale route
+        routed = {r.endpoint_id for r in routes}
+        for endpoint in endpoints:
+            if endpoint.state == "active":
+                self._settle(endpoint, endpoint.id in routed)
         for endpoint in endpoints:
             self._retire(endpoint, counts)
         return ReconcileReport(endpoints=len(endpoints), router_changed=changed,
@@ -358,11 +364,22 @@ class ServingService:
                     _event(session, endpoint.id, "restarted", version=process.version,
                            pid=fresh.pid)
                 counts["restarted"] += 1
-        live = self._live(endpoint.id)
-        primary = any((p.version, p.workers) == (endpoint.primary_version, endpoint.workers)
-                      and p.status == "ready" for p in live)
-        self._status(endpoint.id, "ready" if primary else "degraded",
-                     endpoint.message if primary else "the primary version is not running")
+
+    def _settle(self, endpoint: EndpointRow, routed: bool) -> None:
+        """The endpoint's status once the router is up to date: ready when its primary
+        version runs with the desired workers and the stable port routes to it."""
+        primary = routed and any(
+            (p.version, p.workers) == (endpoint.primary_version, endpoint.workers)
+            and p.status == "ready" for p in self._live(endpoint.id))
+        if not primary:
+            self._status(endpoint.id, "degraded", "the primary version is not running")
+            return
+        with self.db.session(write=True) as session:
+            row = session.get(EndpointRow, endpoint.id)
+            if row.status != "ready":  # recovered, or ready for the first time: say what serves
+                candidate = (f" + v{row.candidate_version} as {row.mode} candidate"
+                             if row.candidate_version is not None else "")
+                row.status, row.message = "ready", f"serving v{row.primary_version}{candidate}"
 
     def _status(self, endpoint_id: int, status: str, message: str) -> None:
         with self.db.session(write=True) as session:

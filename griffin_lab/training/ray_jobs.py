@@ -24,6 +24,7 @@ from ..errors import EngineUnavailable
 from ..local_processes import free_port, stop_processes
 
 START_TIMEOUT_S = 120.0
+RESOURCES_TIMEOUT_S = 60.0
 # Ray job status -> Griffin job status
 RAY_STATUS = {"PENDING": "pending", "RUNNING": "running", "SUCCEEDED": "succeeded",
               "FAILED": "failed", "STOPPED": "cancelled"}
@@ -205,18 +206,24 @@ class RayJobs:
         import httpx
 
         url = f"{self.address()}/api/cluster_status"
-        deadline = time.monotonic() + 15  # a just-started head reports no nodes for a moment
+        # a just-started head reports no nodes for a while (long on a busy machine): wait for
+        # them rather than judge a job against an empty cluster
+        deadline = time.monotonic() + RESOURCES_TIMEOUT_S
         while True:
             try:
                 data = httpx.get(url, timeout=10).json()["data"]["clusterStatus"]
                 usage = data["loadMetricsReport"]["usage"]
+                nodes = [shape for shape, _n in data["loadMetricsReport"].get("nodeTypes", [])]
             except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
                 raise EngineUnavailable(f"Cannot read the Ray cluster's resources at {url}: "
                                         f"{exc}") from exc
-            if usage.get("CPU") or time.monotonic() > deadline:
+            if nodes and float(usage.get("CPU", [0, 0])[1]) > 0:
                 break
+            if time.monotonic() > deadline:
+                raise EngineUnavailable(f"The Ray cluster at {self.address()} has reported no "
+                                        f"node with CPUs for {RESOURCES_TIMEOUT_S:.0f} s; is "
+                                        "its head still starting? Try again in a moment.")
             time.sleep(0.25)
-        nodes = [shape for shape, _count in data["loadMetricsReport"].get("nodeTypes", [])]
         return {
             "CPU": float(usage.get("CPU", [0, 0])[1]),
             "GPU": float(usage.get("GPU", [0, 0])[1]),
