@@ -25,6 +25,7 @@ JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 def _register_groups() -> None:
     from .cli_features import app as features
+    from .cli_launch import launch, launches_app
     from .cli_registry import app as models
     from .cli_serving import deploy, endpoints_app
     from .cli_training import jobs_app, train
@@ -35,6 +36,8 @@ def _register_groups() -> None:
     app.add_typer(models, name="models")
     app.command("deploy")(deploy)
     app.add_typer(endpoints_app, name="endpoints")
+    app.command("launch")(launch)
+    app.add_typer(launches_app, name="launches")
 
 
 def _print_json(data: Any) -> None:

@@ -1,8 +1,9 @@
-"""``griffin deploy MODEL@VERSION`` and ``griffin endpoints list|show|promote|scale|rollback|
-delete|reconcile``."""
+"""``griffin deploy MODEL@VERSION [--target kubernetes --out DIR]`` and ``griffin endpoints
+list|show|promote|scale|rollback|delete|reconcile``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -31,14 +32,63 @@ def _show(d: Any) -> None:
 
 def deploy(
     model: str = typer.Argument(..., help="MODEL@VERSION, MODEL@ALIAS or MODEL (latest)."),
-    name: str = typer.Option(None, help="Endpoint name (default: the model's)."),
-    port: int = typer.Option(None, help="Stable port on 127.0.0.1 (default: a free one)."),
-    workers: int = typer.Option(1, help="BentoML worker processes."),
+    target: str = typer.Option("local", help="local: serve it here behind an endpoint; "
+                               "kubernetes: write its Bento and manifests to --out."),
+    name: str = typer.Option(None, help="Endpoint name, or the Kubernetes Deployment and "
+                             "Service name (default: the model's)."),
+    port: int = typer.Option(None, help="Stable port on 127.0.0.1 (default: a free one; "
+                             "local only)."),
+    workers: int = typer.Option(1, help="BentoML worker processes (in each pod)."),
+    out: Path = typer.Option(None, "--out", help="Folder to write (kubernetes only)."),
+    replicas: int = typer.Option(None, help="Pods of the Deployment (kubernetes; default 1)."),
+    cpu: str = typer.Option(None, help="CPU of each pod: 500m, 2 (kubernetes; default 1)."),
+    memory: str = typer.Option(None, help="Memory of each pod: 512Mi, 2Gi (kubernetes; "
+                               "default 1Gi)."),
+    image: str = typer.Option(None, help="Image, or a registry prefix ending in / (kubernetes; "
+                              "default: the Bento's tag, as bentoml containerize names it)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Write over a folder that holds "
+                                   "something else (kubernetes)."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Serve a model version behind a new endpoint; returns once it answers."""
-    _run(lambda c: c.deploy(model, name=name, port=port, workers=workers).detail, as_json,
-         _show)
+    """Serve a model version behind a new endpoint (returns once it answers), or with
+    --target kubernetes write its Bento and Kubernetes manifests to a folder."""
+    from .cli import _fail
+    from .errors import InvalidInput
+
+    if target == "local":
+        given = [flag for flag, value in (("--out", out), ("--replicas", replicas),
+                                          ("--cpu", cpu), ("--memory", memory),
+                                          ("--image", image), ("--overwrite", overwrite))
+                 if value not in (None, False)]
+        if given:
+            verb = "is" if len(given) == 1 else "are"
+            _fail(InvalidInput(f"{', '.join(given)} {verb} for --target kubernetes only; a "
+                               "local endpoint serves on this machine", field="target"))
+        _run(lambda c: c.deploy(model, name=name, port=port, workers=workers).detail,
+             as_json, _show)
+        return
+    if target != "kubernetes":
+        _fail(InvalidInput(f"--target {target!r} is not a target: use local or kubernetes",
+                           field="target"))
+    if out is None:
+        _fail(InvalidInput("--target kubernetes needs --out DIR, the folder to write",
+                           field="out_dir"))
+    if port is not None:
+        _fail(InvalidInput("--port is for local endpoints; the Kubernetes Service listens on "
+                           "80", field="port"))
+    _run(lambda c: c.render_kubernetes(
+        model, out, name=name, replicas=1 if replicas is None else replicas, workers=workers,
+        cpu=cpu or "1", memory=memory or "1Gi", image=image, overwrite=overwrite),
+        as_json, _show_render)
+
+
+def _show_render(r: Any) -> None:
+    typer.echo(f"{r.model} v{r.version} as {r.name}: Bento {r.bento}, image {r.image}, "
+               f"{r.replicas} replica(s), cpu {r.cpu}, memory {r.memory}")
+    typer.echo(f"wrote {r.folder}: {', '.join(r.files)}")
+    typer.echo("next, on a machine with Docker and the cluster:")
+    for command in r.commands:
+        typer.echo(f"  {command}")
 
 
 @endpoints_app.command("list")

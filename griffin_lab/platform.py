@@ -11,6 +11,8 @@ from typing import Any
 
 from .db import Database
 from .features.service import FeatureStoreService
+from .launch.service import LaunchService
+from .monitoring.service import MonitoringService
 from .registry.service import RegistryService
 from .serving.service import ServingService
 from .settings import Settings
@@ -36,6 +38,8 @@ class Platform:
         self.registry = RegistryService(db, settings.resolved_artifact_root)
         self.training = TrainingService(settings, db, self.features, self.system)
         self.serving = ServingService(settings, db, self.registry)
+        self.monitoring = MonitoringService(settings, db, self.registry)
+        self.launches = LaunchService(db, self.registry, self.serving, self.monitoring)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Platform:

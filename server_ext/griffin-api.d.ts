@@ -57,6 +57,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/endpoints/{name}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's health per version: requests/s, p50/p99 latency, error rate, prediction distribution and drift from training, with a time series. */
+        get: operations["endpoints_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/endpoints/{name}/promote": {
         parameters: {
             query?: never;
@@ -330,6 +347,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/launches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent launches, newest first. */
+        get: operations["launches_list"];
+        put?: never;
+        /** Launch a version: estimation, approval gates, preparation (staging, shadow), scale-up with a health watch, finalization. Returns at once; the pipeline runs in the server. */
+        post: operations["launches_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/launches/{launch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One launch: its steps with their times and outcomes, and the gates. */
+        get: operations["launches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/launches/{launch_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a launch that waits for a person. */
+        post: operations["launches_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/models": {
         parameters: {
             query?: never;
@@ -418,6 +487,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/models/{name}/stability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prediction quality against outcomes per time window (log loss, normalized entropy, calibration), judged against the model's tier. */
+        get: operations["models_stability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/models/{name}/versions": {
         parameters: {
             query?: never;
@@ -469,6 +555,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/monitoring/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log what happened to rows that predictions named by id (labels). */
+        post: operations["monitoring_outcomes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/monitoring/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read new request logs and write every served model's health to the registry now (the server does this every few seconds). */
+        post: operations["monitoring_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -514,6 +634,23 @@ export interface paths {
         put?: never;
         /** Register a bundle written by export. */
         post: operations["models_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/griffin/api/v1/serving/kubernetes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write a model version's Bento and Kubernetes manifests (Deployment, Service, kustomization) to a folder, with the commands that apply them. */
+        post: operations["serving_kubernetes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -769,6 +906,19 @@ export interface components {
             kind: "allowed_values";
             /** Values */
             values: unknown[];
+        };
+        /** ApprovalRequest */
+        ApprovalRequest: {
+            /**
+             * Approve
+             * @default true
+             */
+            approve: boolean;
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
         };
         /** AuditEventOut */
         AuditEventOut: {
@@ -1058,6 +1208,36 @@ export interface components {
             /** Workers */
             workers: number;
         };
+        /** EndpointHealth */
+        EndpointHealth: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Endpoint */
+            endpoint: string;
+            /** Model */
+            model: string;
+            /** Reasons */
+            reasons?: string[];
+            /**
+             * Series
+             * @description One point per step and version, oldest first.
+             */
+            series: components["schemas"]["HealthPoint"][];
+            /**
+             * Status
+             * @description idle (no traffic), ok, warning or critical
+             */
+            status: string;
+            /** Step S */
+            step_s: number;
+            /** Versions */
+            versions: components["schemas"]["VersionHealth"][];
+            /** Window S */
+            window_s: number;
+        };
         /** EndpointInfo */
         EndpointInfo: {
             /** Candidate Version */
@@ -1297,7 +1477,7 @@ export interface components {
             distinct: number;
             /** Dtype */
             dtype: string;
-            histogram: components["schemas"]["Histogram"];
+            histogram: components["schemas"]["griffin_lab__features__schemas__Histogram"];
             /**
              * Max
              * @default null
@@ -1455,6 +1635,27 @@ export interface components {
              */
             max_age: string;
         };
+        /** GateResult */
+        GateResult: {
+            /** Detail */
+            detail?: {
+                [key: string]: unknown;
+            };
+            /** Message */
+            message: string;
+            /** Name */
+            name: string;
+            /**
+             * Passed
+             * @description None when there was nothing to judge it on.
+             */
+            passed: boolean | null;
+            /**
+             * Required
+             * @description Whether the model's tier makes it a condition.
+             */
+            required: boolean;
+        };
         /** GenerationEval */
         GenerationEval: {
             /**
@@ -1474,6 +1675,28 @@ export interface components {
              */
             prompts: string[] | null;
         };
+        /** HealthPoint */
+        HealthPoint: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Error Rate */
+            error_rate: number;
+            /** Mean Prediction */
+            mean_prediction: number | null;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P99 Ms */
+            p99_ms: number | null;
+            /** Requests Per S */
+            requests_per_s: number;
+            /** Role */
+            role: string;
+            /** Version */
+            version: number;
+        };
         /** HealthUpdate */
         HealthUpdate: {
             /**
@@ -1486,21 +1709,6 @@ export interface components {
              * @default
              */
             reason: string;
-        };
-        /** Histogram */
-        Histogram: {
-            /** Counts */
-            counts: number[];
-            /**
-             * Edges
-             * @description Bin edges (numeric).
-             */
-            edges?: number[];
-            /**
-             * Labels
-             * @description Top values (non-numeric).
-             */
-            labels?: string[];
         };
         /** ImportRequest */
         ImportRequest: {
@@ -1790,6 +1998,113 @@ export interface components {
              */
             optimizer: "adam" | "sgd" | "rmsprop" | "adagrad" | "adamw";
         };
+        /** KubernetesRender */
+        KubernetesRender: {
+            /**
+             * Bento
+             * @description The Bento's tag (`name:version`).
+             */
+            bento: string;
+            /**
+             * Bento File
+             * @description The exported Bento, relative to the folder.
+             */
+            bento_file: string;
+            /**
+             * Commands
+             * @description What to run, in order, to build the image and apply the manifests.
+             */
+            commands: string[];
+            /** Cpu */
+            cpu: string;
+            /**
+             * Exported
+             * @description False when the folder already held this Bento's export and it was kept.
+             */
+            exported: boolean;
+            /**
+             * Files
+             * @description Files written, relative to the folder.
+             */
+            files: string[];
+            /**
+             * Folder
+             * @description The folder written (absolute).
+             */
+            folder: string;
+            /**
+             * Image
+             * @description The container image the Deployment runs.
+             */
+            image: string;
+            /** Memory */
+            memory: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Replicas */
+            replicas: number;
+            /** Version */
+            version: number;
+            /** Workers */
+            workers: number;
+        };
+        /** KubernetesRequest */
+        KubernetesRequest: {
+            /**
+             * Cpu
+             * @description CPU of each pod (request and limit): `500m`, `2`.
+             * @default 1
+             */
+            cpu: string;
+            /**
+             * Image
+             * @description Image of the container: a full reference (`registry.example.com/team/reorder:v3`; without a tag the Bento's version is the tag) or a registry prefix ending in `/` (`registry.example.com/team/`). Default: the tag `bentoml containerize` gives the Bento, `<bento name>:<bento version>`.
+             * @default null
+             */
+            image: string | null;
+            /**
+             * Memory
+             * @description Memory of each pod (request and limit): `512Mi`, `2Gi`.
+             * @default 1Gi
+             */
+            memory: string;
+            /**
+             * Model
+             * @description `name@version`, `name@alias` or `name` (latest).
+             */
+            model: string;
+            /**
+             * Name
+             * @description Name of the Deployment and Service: a DNS-1035 label, at most 63 characters (default: the model's).
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Out Dir
+             * @description Absolute path of the folder to write, on the machine the platform runs on (created when missing).
+             */
+            out_dir: string;
+            /**
+             * Overwrite
+             * @description Write into a non-empty folder that is not a previous render of this model under this name.
+             * @default false
+             */
+            overwrite: boolean;
+            /**
+             * Replicas
+             * @description Pods of the Deployment.
+             * @default 1
+             */
+            replicas: number;
+            /**
+             * Workers
+             * @description BentoML worker processes in each pod.
+             * @default 1
+             */
+            workers: number;
+        };
         /** LLMJob */
         LLMJob: {
             /**
@@ -1905,6 +2220,173 @@ export interface components {
              * @default 0
              */
             weight_decay: number;
+        };
+        /** LaunchDetail */
+        LaunchDetail: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Decided By
+             * @default null
+             */
+            decided_by: string | null;
+            /**
+             * Decision Reason
+             * @default
+             */
+            decision_reason: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Endpoint */
+            endpoint: string;
+            /** Gates */
+            gates: components["schemas"]["GateResult"][];
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /** Model */
+            model: string;
+            /** Production Version */
+            production_version: number | null;
+            /** Request */
+            request: {
+                [key: string]: unknown;
+            };
+            /** Seconds */
+            seconds: number | null;
+            /**
+             * Status
+             * @description running, awaiting_approval, succeeded, blocked (a gate failed; production untouched), rejected, rolled_back or failed
+             */
+            status: string;
+            /** Steps */
+            steps: components["schemas"]["LaunchStep"][];
+            /** Tier */
+            tier: number;
+            /** Version */
+            version: number;
+        };
+        /** LaunchInfo */
+        LaunchInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Endpoint */
+            endpoint: string;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /** Model */
+            model: string;
+            /** Production Version */
+            production_version: number | null;
+            /** Seconds */
+            seconds: number | null;
+            /**
+             * Status
+             * @description running, awaiting_approval, succeeded, blocked (a gate failed; production untouched), rejected, rolled_back or failed
+             */
+            status: string;
+            /** Tier */
+            tier: number;
+            /** Version */
+            version: number;
+        };
+        /** LaunchRequest */
+        LaunchRequest: {
+            /**
+             * Endpoint
+             * @description The production endpoint (default: the one serving the model; a new one named after the model when none does).
+             * @default null
+             */
+            endpoint: string | null;
+            /**
+             * Model
+             * @description The model's name.
+             */
+            model: string;
+            /**
+             * Reason
+             * @description Why; kept with the alias moves.
+             * @default
+             */
+            reason: string;
+            /**
+             * Replay
+             * @description Recorded requests replayed in estimation.
+             * @default 200
+             */
+            replay: number;
+            /**
+             * Require Approval
+             * @description Whether a person must approve (default: the tier decides: tier 0 does).
+             * @default null
+             */
+            require_approval: boolean | null;
+            /**
+             * Shadow S
+             * @description Seconds of shadow traffic in preparation.
+             * @default 5
+             */
+            shadow_s: number;
+            /**
+             * Tolerance
+             * @description How much worse (relative) an offline metric may be than production's.
+             * @default 0.01
+             */
+            tolerance: number;
+            /**
+             * Version
+             * @description The candidate version.
+             */
+            version: number;
+            /**
+             * Watch S
+             * @description Seconds of health watch after the switch; a regression rolls back.
+             * @default 10
+             */
+            watch_s: number;
+            /**
+             * Workers
+             * @description BentoML workers of the endpoint a first launch creates.
+             * @default 1
+             */
+            workers: number;
+        };
+        /** LaunchStep */
+        LaunchStep: {
+            /** Ended At */
+            ended_at: string | null;
+            /** Message */
+            message: string;
+            /** Name */
+            name: string;
+            /** Outcome */
+            outcome?: {
+                [key: string]: unknown;
+            };
+            /** Seconds */
+            seconds: number | null;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @description pending, running, waiting, passed, failed or skipped
+             */
+            status: string;
         };
         /** Layer */
         Layer: {
@@ -2573,6 +3055,44 @@ export interface components {
                 [key: string]: unknown[];
             };
         };
+        /** Outcome */
+        Outcome: {
+            /**
+             * At
+             * @description When it happened (default: now); the latest prediction for the id before it is the one it labels.
+             * @default null
+             */
+            at: string | null;
+            /**
+             * Id
+             * @description The id the prediction request gave the row.
+             */
+            id: string | number;
+            /**
+             * Label
+             * @description What happened: 1/0 for a binary model.
+             */
+            label: number;
+        };
+        /** OutcomesRequest */
+        OutcomesRequest: {
+            /** Model */
+            model: string;
+            /** Outcomes */
+            outcomes: components["schemas"]["Outcome"][];
+        };
+        /** OutcomesResult */
+        OutcomesResult: {
+            /** Logged */
+            logged: number;
+            /**
+             * Matched
+             * @description Outcomes with a prediction for their id.
+             */
+            matched: number;
+            /** Model */
+            model: string;
+        };
         /** ParamRow */
         ParamRow: {
             /** Differs */
@@ -2646,6 +3166,33 @@ export interface components {
              */
             version: number;
         };
+        /** QualityWindow */
+        QualityWindow: {
+            /** Calibration */
+            calibration: number | null;
+            /** End */
+            end: string | null;
+            /** Log Loss */
+            log_loss: number | null;
+            /** Mean Prediction */
+            mean_prediction: number | null;
+            /** Normalized Entropy */
+            normalized_entropy: number | null;
+            /** Observed Rate */
+            observed_rate: number | null;
+            /** Outcomes */
+            outcomes: number;
+            /** Problems */
+            problems?: string[];
+            /** Start */
+            start: string | null;
+            /**
+             * Within Bounds
+             * @description None when too few outcomes.
+             * @default null
+             */
+            within_bounds: boolean | null;
+        };
         /** ReconcileReport */
         ReconcileReport: {
             /** Endpoints */
@@ -2660,6 +3207,25 @@ export interface components {
             started: number;
             /** Stopped */
             stopped: number;
+        };
+        /** RefreshReport */
+        RefreshReport: {
+            /** Files */
+            files: number;
+            /**
+             * Models
+             * @description model -> health set.
+             */
+            models?: {
+                [key: string]: string;
+            };
+            /**
+             * Requests
+             * @description Log lines read into the buckets.
+             */
+            requests: number;
+            /** Seconds */
+            seconds: number;
         };
         /**
          * RegisterRequest
@@ -2910,6 +3476,28 @@ export interface components {
              */
             validation_fraction: number;
         };
+        /** StabilityReport */
+        StabilityReport: {
+            /**
+             * @description The serving version's offline quality on its validation split.
+             * @default null
+             */
+            baseline: components["schemas"]["QualityWindow"] | null;
+            bounds: components["schemas"]["TierBounds"];
+            /** Model */
+            model: string;
+            /** Reasons */
+            reasons?: string[];
+            /**
+             * Stable
+             * @description False when the latest judged window leaves the tier's bounds; None with too few outcomes.
+             */
+            stable: boolean | null;
+            /** Tier */
+            tier: number;
+            /** Windows */
+            windows: components["schemas"]["QualityWindow"][];
+        };
         /** StatusResponse */
         StatusResponse: {
             /**
@@ -3040,6 +3628,22 @@ export interface components {
              * @default 0.1
              */
             validation_fraction: number;
+        };
+        /** TierBounds */
+        TierBounds: {
+            /** Calibration High */
+            calibration_high: number;
+            /** Calibration Low */
+            calibration_low: number;
+            /** Max Normalized Entropy */
+            max_normalized_entropy: number;
+            /**
+             * Min Outcomes
+             * @description A window with fewer outcomes is not judged.
+             */
+            min_outcomes: number;
+            /** Tier */
+            tier: number;
         };
         /** TrainingSetRequest */
         TrainingSetRequest: {
@@ -3180,6 +3784,59 @@ export interface components {
             /** Stage */
             stage: string;
         };
+        /** VersionHealth */
+        VersionHealth: {
+            /**
+             * Baseline Mean
+             * @default null
+             */
+            baseline_mean: number | null;
+            /**
+             * Error Rate
+             * @description errors / requests
+             */
+            error_rate: number;
+            /**
+             * Errors
+             * @description Answers with a 5xx status: the service failed.
+             */
+            errors: number;
+            /** Max Ms */
+            max_ms: number | null;
+            /** Mean Ms */
+            mean_ms: number | null;
+            /** Mean Prediction */
+            mean_prediction: number | null;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P99 Ms */
+            p99_ms: number | null;
+            prediction_histogram: components["schemas"]["griffin_lab__monitoring__schemas__Histogram"];
+            /**
+             * Psi
+             * @description Population stability of the predictions against the training baseline (validation predictions).
+             * @default null
+             */
+            psi: number | null;
+            /**
+             * Rejected
+             * @description Answers with a 4xx status: the request was refused.
+             */
+            rejected: number;
+            /** Requests */
+            requests: number;
+            /** Requests Per S */
+            requests_per_s: number;
+            /**
+             * Role
+             * @description primary, candidate, shadow or retired
+             */
+            role: string;
+            /** Rows */
+            rows: number;
+            /** Version */
+            version: number;
+        };
         /** ViewStats */
         ViewStats: {
             /**
@@ -3198,6 +3855,28 @@ export interface components {
             features: components["schemas"]["FeatureStats"][];
             /** Rows */
             rows: number;
+        };
+        /** Histogram */
+        griffin_lab__features__schemas__Histogram: {
+            /** Counts */
+            counts: number[];
+            /**
+             * Edges
+             * @description Bin edges (numeric).
+             */
+            edges?: number[];
+            /**
+             * Labels
+             * @description Top values (non-numeric).
+             */
+            labels?: string[];
+        };
+        /** Histogram */
+        griffin_lab__monitoring__schemas__Histogram: {
+            /** Counts */
+            counts?: number[];
+            /** Edges */
+            edges?: number[];
         };
     };
     responses: never;
@@ -3352,6 +4031,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    endpoints_health: {
+        parameters: {
+            query?: {
+                /** @description How far back to look. */
+                window_s?: number;
+                /** @description Width of one point of the series (a multiple of 10 s). */
+                step_s?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointHealth"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */
@@ -3924,6 +4639,138 @@ export interface operations {
             };
         };
     };
+    launches_list: {
+        parameters: {
+            query?: {
+                model?: string | null;
+                endpoint?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchInfo"][];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    launches_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LaunchRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    launches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                launch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    launches_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                launch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchDetail"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     models_search: {
         parameters: {
             query?: {
@@ -4210,6 +5057,42 @@ export interface operations {
             };
         };
     };
+    models_stability: {
+        parameters: {
+            query?: {
+                /** @description Width of one window. */
+                window_s?: number;
+                /** @description How many windows, newest last. */
+                windows?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StabilityReport"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     models_register: {
         parameters: {
             query?: never;
@@ -4313,6 +5196,68 @@ export interface operations {
             };
         };
     };
+    monitoring_outcomes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutcomesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomesResult"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    monitoring_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshReport"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     openapi: {
         parameters: {
             query?: never;
@@ -4396,6 +5341,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    serving_kubernetes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KubernetesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KubernetesRender"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

@@ -20,7 +20,8 @@ _PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Modules that declare operations; each subsystem adds its ``api`` module here.
 OPERATION_MODULES = ("griffin_lab.api.system", "griffin_lab.api.demo", "griffin_lab.api.features",
                      "griffin_lab.api.training", "griffin_lab.api.registry",
-                     "griffin_lab.api.serving")
+                     "griffin_lab.api.serving", "griffin_lab.api.monitoring",
+                     "griffin_lab.api.launch")
 
 
 @dataclass(frozen=True)

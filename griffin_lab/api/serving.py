@@ -1,4 +1,5 @@
-"""Operations of the serving platform: endpoints and their reconcile loop."""
+"""Operations of the serving platform: endpoints, their reconcile loop and Kubernetes
+manifests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from ..serving.schemas import (
     DeployRequest,
     EndpointDetail,
     EndpointInfo,
+    KubernetesRender,
+    KubernetesRequest,
     PromoteRequest,
     ReconcileReport,
     ScaleRequest,
@@ -65,3 +68,11 @@ def delete(platform, ctx, name: str) -> EndpointInfo:  # noqa: ANN001
            response=ReconcileReport, summary="Make processes match the endpoints now.")
 def reconcile(platform, ctx) -> ReconcileReport:  # noqa: ANN001
     return platform.serving.reconcile()
+
+
+@operation("serving_kubernetes", "POST", "/serving/kubernetes", tag=TAG,
+           response=KubernetesRender, body=KubernetesRequest,
+           summary="Write a model version's Bento and Kubernetes manifests (Deployment, "
+           "Service, kustomization) to a folder, with the commands that apply them.")
+def kubernetes(platform, ctx, body: KubernetesRequest) -> KubernetesRender:  # noqa: ANN001
+    return platform.serving.render_kubernetes(body)

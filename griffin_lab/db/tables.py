@@ -12,7 +12,8 @@ from .base import Base
 
 TABLE_MODULES = ("griffin_lab.system.tables", "griffin_lab.features.tables",
                  "griffin_lab.training.tables", "griffin_lab.registry.tables",
-                 "griffin_lab.serving.tables")
+                 "griffin_lab.serving.tables", "griffin_lab.monitoring.tables",
+                 "griffin_lab.launch.tables")
 
 
 def load_metadata():  # noqa: ANN201 - returns sqlalchemy MetaData

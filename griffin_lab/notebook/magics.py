@@ -132,7 +132,12 @@ def _status(magics: GriffinMagics, args: list[str]) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from . import features_views, registry_views, training_views  # noqa: F401  (register their commands)
+    from . import (  # noqa: F401  (register their commands)
+        features_views,
+        registry_views,
+        serving_views,
+        training_views,
+    )
 
     ipython.register_magics(GriffinMagics)
 

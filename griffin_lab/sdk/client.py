@@ -25,6 +25,8 @@ class Client:
 
     def __init__(self, transport: Transport) -> None:
         from .features import FeaturesClient
+        from .launch import LaunchClient
+        from .monitoring import MonitoringClient
         from .registry import ModelsClient
         from .serving import ServingClient
         from .training import TrainingClient
@@ -34,6 +36,8 @@ class Client:
         self.models = ModelsClient(transport)
         self._training = TrainingClient(transport)
         self._serving = ServingClient(transport)
+        self.monitoring = MonitoringClient(transport)
+        self.launches = LaunchClient(transport)
 
     # system -------------------------------------------------------------------------
     def status(self) -> StatusResponse:
@@ -85,6 +89,24 @@ class Client:
 
     def endpoints(self) -> list[Any]:
         return self._serving.endpoints()
+
+    def render_kubernetes(self, model: str, out_dir: Any, **options: Any) -> Any:
+        """Write ``model``'s Bento and Kubernetes manifests (Deployment, Service,
+        kustomization, README with the commands) to ``out_dir``; options: ``name``,
+        ``replicas``, ``workers``, ``cpu``, ``memory``, ``image``, ``overwrite``."""
+        return self._serving.render_kubernetes(model, out_dir, **options)
+
+    # launches ---------------------------------------------------------------------------
+    def launch(self, model: str, version: int | str | None = None, **options: Any) -> Any:
+        """Take ``version`` of ``model`` (or ``"model@3"``) to production through the launch
+        pipeline: estimation, approval gates (by tier), preparation (staging, shadow),
+        scale-up with a health watch and automatic rollback, finalization (aliases moved).
+
+        Returns a ``Launch`` at once: ``.wait()``, ``.timeline()``, ``.gates()``,
+        ``.approve()``; displayed in a notebook it is a live timeline. Options:
+        ``endpoint``, ``tolerance``, ``shadow_s``, ``watch_s``, ``replay``, ``workers``,
+        ``require_approval``, ``reason``."""
+        return self.launches.launch(model, version, **options)
 
     # demo ---------------------------------------------------------------------------
     def demo(self, size: str | int | None = None, seed: int = 42, force: bool = False,

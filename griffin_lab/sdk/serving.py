@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from ..serving.schemas import DeployRequest, EndpointDetail, PromoteRequest, ScaleRequest
+from ..serving.schemas import (
+    DeployRequest,
+    EndpointDetail,
+    KubernetesRender,
+    KubernetesRequest,
+    PromoteRequest,
+    ScaleRequest,
+)
 from .client import _build
 from .transport import Transport
 
@@ -32,14 +40,18 @@ class Endpoint:
         self.detail = self._t.call("endpoints_get", name=self.name)
         return self
 
-    def predict(self, rows: Any, timeout: float = 30.0) -> list[Any]:
-        """Send rows (a list of dicts or a DataFrame) to the endpoint; its predictions."""
+    def predict(self, rows: Any, ids: Any = None, timeout: float = 30.0) -> list[Any]:
+        """Send rows (a list of dicts or a DataFrame) to the endpoint; its predictions.
+        ``ids`` (one per row) name the rows, so outcomes logged later
+        (``client.monitoring.log_outcomes``) are joined to these predictions."""
         import httpx
 
         if hasattr(rows, "to_dict"):
             rows = rows.to_dict(orient="records")
-        response = httpx.post(f"{self.url}/predict", json={"instances": list(rows)},
-                              timeout=timeout)
+        body: dict[str, Any] = {"instances": list(rows)}
+        if ids is not None:
+            body["ids"] = [i if isinstance(i, int) else str(i) for i in ids]
+        response = httpx.post(f"{self.url}/predict", json=body, timeout=timeout)
         if response.status_code >= 400:
             from ..errors import InvalidInput
 
@@ -64,6 +76,24 @@ class Endpoint:
     def delete(self) -> None:
         self._t.call("endpoints_delete", name=self.name)
 
+    def health(self, window_s: int = 300, step_s: int = 10) -> Any:
+        """Requests/s, p50/p99 latency, error rate, predictions and drift per version."""
+        from ..monitoring.schemas import HealthQuery
+
+        query = _build(HealthQuery, window_s=window_s, step_s=step_s)
+        return self._t.call("endpoints_health", name=self.name, query=query)
+
+    def widget(self, poll_s: float = 2.0, window_s: int = 300) -> Any:
+        """A live view: what serves, and plotly charts of its health per version."""
+        from ..notebook.serving_widget import EndpointWidget
+
+        return EndpointWidget(self, poll_s=poll_s, window_s=window_s)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget().box)
+
     def __repr__(self) -> str:
         d = self.detail
         extra = f", candidate v{d.candidate_version} ({d.mode})" if d.candidate_version else ""
@@ -84,3 +114,15 @@ class ServingClient:
 
     def endpoints(self) -> list[Any]:
         return self._t.call("endpoints_list")
+
+    def render_kubernetes(self, model: str, out_dir: str | Path, name: str | None = None,
+                          replicas: int = 1, workers: int = 1, cpu: str = "1",
+                          memory: str = "1Gi", image: str | None = None,
+                          overwrite: bool = False) -> KubernetesRender:
+        """Write ``model``'s Bento and Kubernetes manifests to ``out_dir`` (a relative path is
+        taken from this process's current folder)."""
+        folder = str(Path(out_dir).expanduser().absolute())
+        body = _build(KubernetesRequest, model=model, out_dir=folder, name=name,
+                      replicas=replicas, workers=workers, cpu=cpu, memory=memory, image=image,
+                      overwrite=overwrite)
+        return self._t.call("serving_kubernetes", body=body)

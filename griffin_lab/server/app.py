@@ -45,6 +45,8 @@ class GriffinExtension(ExtensionApp):
             self._stopping = threading.Event()
             threading.Thread(target=self._reconcile_loop, args=(holder,),
                              name="griffin-serving-reconcile", daemon=True).start()
+            threading.Thread(target=self._monitoring_loop, args=(holder,),
+                             name="griffin-monitoring", daemon=True).start()
         self.settings.update({"griffin": holder})
 
     def _reconcile_loop(self, holder: PlatformHolder, every_s: float = 2.0) -> None:
@@ -60,6 +62,17 @@ class GriffinExtension(ExtensionApp):
             except Exception:  # recorded per endpoint; the loop keeps going
                 self.log.warning("Griffin serving reconcile failed", exc_info=True)
             self._stopping.wait(every_s)
+
+    def _monitoring_loop(self, holder: PlatformHolder, every_s: float = 5.0) -> None:
+        """Serving processes' request logs read into the database, and every served
+        model's health written to the registry, every few seconds."""
+        while not self._stopping.wait(every_s):
+            try:
+                platform = holder.get()
+                if platform.monitoring.has_logs() or platform.serving.has_endpoints():
+                    platform.monitoring.refresh()
+            except Exception:  # the next pass tries again
+                self.log.warning("Griffin monitoring refresh failed", exc_info=True)
 
     def _warm_up(self, holder: PlatformHolder) -> None:
         """Import Feast and load the registry now, not in the first feature request."""

@@ -2,8 +2,9 @@
 
 ``build(version, home)`` makes a real, self-contained Bento in the BentoML store under
 ``home / "bentoml"`` (``BENTOML_HOME``): the service module (``bento_service.py`` as
-``service.py``), a copy of the request validator, the version's model files (``model/``;
-a LoRA adapter's base model in ``base/``) and ``griffin_bento.json`` naming them. It is
+``service.py``), copies of the request validator and the request log, the version's model
+files (``model/``; a LoRA adapter's base model in ``base/``) and ``griffin_bento.json``
+naming them. It is
 tagged ``griffin-<model>:v<version>-<checksum>``, where the checksum covers the model
 files, the signature and the service code: building the same version again reuses the Bento.
 A missing or unreadable artifact is refused before anything is built, so a deployment never
@@ -242,6 +243,8 @@ def _stage(version: ModelVersionInfo, staging: Path) -> None:
         fetch(base, staging / "base")
     shutil.copyfile(HERE / "bento_service.py", staging / "service.py")
     shutil.copyfile(HERE / "signature.py", staging / "griffin_signature.py")
+    shutil.copyfile(HERE.parent / "monitoring" / "request_log.py",
+                    staging / "griffin_request_log.py")
     config = {"model": version.model, "version": version.version,
               "framework": version.framework, "artifact_uri": version.artifact_uri,
               "signature": version.signature, "model_dir": "model",
@@ -274,7 +277,8 @@ def build(version: ModelVersionInfo, home: Path) -> BentoRef:
     try:
         _stage(version, staging)
         code = b"".join((staging / f).read_bytes() for f in
-                        ("service.py", "griffin_signature.py", CONFIG_FILE))
+                        ("service.py", "griffin_signature.py", "griffin_request_log.py",
+                         CONFIG_FILE))
         checksum = _digest(staging / "model", code)
         if (staging / "base").is_dir():
             checksum = _digest(staging / "base", checksum.encode())
@@ -309,8 +313,8 @@ def _bentoml_build(staging: Path, store: Path, name: str, tag_version: str,
                        f"({version.framework})",
         "labels": {"griffin.model": version.model, "griffin.version": str(version.version),
                    "griffin.framework": version.framework, "griffin.checksum": checksum},
-        "include": ["service.py", "griffin_signature.py", CONFIG_FILE, "model/**",
-                    "base/**"],
+        "include": ["service.py", "griffin_signature.py", "griffin_request_log.py",
+                    CONFIG_FILE, "model/**", "base/**"],
         "python": {"packages": _requirements(version.framework), "lock_packages": False},
         "envs": [{"name": "TF_USE_LEGACY_KERAS", "value": "1"},
                  {"name": "BENTOML_DO_NOT_TRACK", "value": "True"}],

@@ -9,7 +9,9 @@ the model files (``model/``, plus ``base/`` for a LoRA adapter's base model).
 HTTP API (all POST, JSON in and out):
 
 - ``/predict``: ``{"instances": [{...}, ...]}`` or ``{"inputs": {"col": [...]}}`` ->
-  ``{"predictions": [...], "model": name, "version": n}``. For text models it generates.
+  ``{"predictions": [...], "model": name, "version": n}``, with optional ``"ids"`` (one
+  string or integer per row: the caller's key for the row, to which outcomes are joined
+  later). For text models it generates.
 - ``/generate``: ``{"prompts": ["..."], "max_new_tokens": 32}`` -> the same envelope with
   one completion per prompt.
 - ``/info``: the version's name, version, framework and signature.
@@ -17,7 +19,11 @@ HTTP API (all POST, JSON in and out):
 A request that does not match the signature answers 400 (not JSON / not an object) or 422
 with ``{"error": {"type", "message", "field"}}``; never a 500. BentoML's own ``/readyz``,
 ``/livez`` and ``/metrics`` (Prometheus) are on; the access log is off unless
-``GRIFFIN_BENTO_ACCESS_LOG=1``. ``GRIFFIN_BENTO_WORKERS`` sets the worker count.
+``GRIFFIN_BENTO_ACCESS_LOG=1``. ``GRIFFIN_BENTO_WORKERS`` sets the worker count. With
+``GRIFFIN_REQUEST_LOG`` set, every answered request is logged there (latency, status, rows,
+predictions, ids, shadow or not; see ``griffin_request_log``); requests that nginx mirrors to a
+shadow candidate carry ``X-Griffin-Shadow: 1``; a launch's replays (``X-Griffin-Replay: 1``)
+are not logged.
 
 Requests to ``/predict`` are batched inside each worker: while the model is busy, new
 requests queue, and the next model call takes all of them at once (up to
@@ -29,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +43,11 @@ import bentoml
 import numpy as np
 from starlette.responses import Response
 
-try:  # the validator the Bento was built with, copied beside this file
+try:  # the validator and request log the Bento was built with, copied beside this file
+    import griffin_request_log as _request_log
     import griffin_signature as _signature
 except ImportError:  # imported from the griffin_lab package
+    from griffin_lab.monitoring import request_log as _request_log
     from griffin_lab.serving import signature as _signature
 
 HERE = Path(__file__).resolve().parent
@@ -66,8 +75,11 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
     return Response(json.dumps(payload), status_code=status, media_type="application/json")
 
 
-def _error(exc: Any) -> Response:
-    return _json({"error": exc.to_dict()}, getattr(exc, "status_code", 422))
+def _error(exc: Any, ctx: Any = None) -> Response:
+    status = getattr(exc, "status_code", 422)
+    if ctx is not None:  # with a context, BentoML answers with the context's status
+        ctx.response.status_code = status
+    return _json({"error": exc.to_dict()}, status)
 
 
 class MicroBatcher:
@@ -158,6 +170,8 @@ class GriffinModel:
         self.validator = _signature.RequestValidator(config["signature"], max_rows=max_rows,
                                                      text=self.text)
         self._lock = asyncio.Lock()
+        self.log = _request_log.RequestLog(os.environ.get("GRIFFIN_REQUEST_LOG"), self.name,
+                                           self.version, os.environ.get("GRIFFIN_ENDPOINT", ""))
         if self.framework == "lightgbm":
             self._load_lightgbm()
             self.batcher = MicroBatcher(self._predict_lightgbm, max_rows, inline=True)
@@ -210,32 +224,67 @@ class GriffinModel:
         return _json({"predictions": predictions, "model": self.name,
                       "version": self.version})
 
-    @bentoml.api
-    async def predict(self, body: bytes, /) -> dict:  # type: ignore[type-arg]
-        """Predictions for rows or columns that match the signature."""
-        if self.text:
-            return await self.generate(body)
-        try:
-            x = self.validator.validate(body)
-        except _signature.InvalidInput as exc:
-            return _error(exc)
-        return self._envelope(await self.batcher(x))
+    @bentoml.on_shutdown
+    def _flush_log(self) -> None:
+        self.log.close()
+
+    def _record(self, started: float, ctx: Any, body: bytes, status: int, rows: int = 0,
+                predictions: Any = None, ids: list[Any] | None = None, error: str = "") -> None:
+        if not self.log.enabled:
+            return
+        headers = ctx.request.headers if ctx is not None else {}
+        if headers.get("x-griffin-replay") == "1":  # a launch measuring: not traffic
+            return
+        shadow = headers.get("x-griffin-shadow") == "1"
+        keep = status < 400 and not shadow and self.log.keep_body()
+        self.log.record((time.perf_counter() - started) * 1000.0, status, rows, predictions,
+                        ids, shadow, body if keep else None, error)
 
     @bentoml.api
-    async def generate(self, body: bytes, /) -> dict:  # type: ignore[type-arg]
+    async def predict(self, body: bytes, /, ctx: bentoml.Context = None) -> dict:  # type: ignore[type-arg,assignment]
+        """Predictions for rows or columns that match the signature; ``ids`` (one per row,
+        optional) name the rows, so outcomes logged later can be joined to predictions."""
+        if self.text:
+            return await self.generate(body, ctx)
+        started = time.perf_counter()
+        try:
+            data = self.validator.parse(body)
+            ids = _signature.take_ids(data)
+            x = self.validator.validate(data)
+            _signature.check_ids(ids, len(x))
+        except _signature.InvalidInput as exc:
+            self._record(started, ctx, body, getattr(exc, "status_code", 422),
+                         error=exc.message)
+            return _error(exc, ctx)
+        try:
+            predictions = await self.batcher(x)
+        except Exception as exc:
+            self._record(started, ctx, body, 500, len(x), error=f"{type(exc).__name__}: {exc}")
+            raise
+        self._record(started, ctx, body, 200, len(x), predictions, ids)
+        return self._envelope(predictions)
+
+    @bentoml.api
+    async def generate(self, body: bytes, /, ctx: bentoml.Context = None) -> dict:  # type: ignore[type-arg,assignment]
         """Completions for prompts (text generation models)."""
         if not self.text:
+            if ctx is not None:
+                ctx.response.status_code = 404
             return _json({"error": {"type": "not_found", "message": (
                 f"{self.name} v{self.version} is a {self.framework} model: POST /predict"),
                 "field": "path"}}, 404)
+        started = time.perf_counter()
         try:
             request = self.validator.validate(body)
         except _signature.InvalidInput as exc:
-            return _error(exc)
+            self._record(started, ctx, body, getattr(exc, "status_code", 422),
+                         error=exc.message)
+            return _error(exc, ctx)
         async with self._lock:  # one generation at a time per worker
             texts = await asyncio.to_thread(
                 self.generator, request.prompts, max_new_tokens=request.max_new_tokens,
                 temperature=request.temperature, top_p=request.top_p)
+        self._record(started, ctx, body, 200, len(request.prompts))
         return self._envelope(list(texts))
 
     @bentoml.api

@@ -1,4 +1,5 @@
-"""REST shapes of the serving platform: endpoints, their processes and events."""
+"""REST shapes of the serving platform: endpoints, their processes and events, and
+Kubernetes renders."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ENDPOINT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
@@ -90,3 +91,53 @@ class ReconcileReport(BaseModel):
     stopped: int
     router_changed: bool
     seconds: float
+
+
+class KubernetesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt option is refused, not ignored
+
+    model: str = Field(min_length=1, description="`name@version`, `name@alias` or `name` "
+                       "(latest).")
+    out_dir: str = Field(min_length=1, description="Absolute path of the folder to write, on "
+                         "the machine the platform runs on (created when missing).")
+    name: str | None = Field(None, description="Name of the Deployment and Service: a "
+                             "DNS-1035 label, at most 63 characters (default: the model's).")
+    replicas: int = Field(1, ge=1, le=1000, description="Pods of the Deployment.")
+    workers: int = Field(1, ge=1, le=16, description="BentoML worker processes in each pod.")
+    cpu: str = Field("1", description="CPU of each pod (request and limit): `500m`, `2`.")
+    memory: str = Field("1Gi", description="Memory of each pod (request and limit): `512Mi`, "
+                        "`2Gi`.")
+    image: str | None = Field(None, description="Image of the container: a full reference "
+                              "(`registry.example.com/team/reorder:v3`; without a tag the "
+                              "Bento's version is the tag) or a registry prefix ending in `/` "
+                              "(`registry.example.com/team/`). Default: the tag `bentoml "
+                              "containerize` gives the Bento, `<bento name>:<bento version>`.")
+    overwrite: bool = Field(False, description="Write into a non-empty folder that is not a "
+                            "previous render of this model under this name.")
+
+    @field_validator("cpu", "memory", mode="before")
+    @classmethod
+    def _quantity(cls, value: Any) -> Any:
+        # cpu=2 or cpu=0.5 from Python means what "2" and "0.5" mean in a manifest
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return format(value, "g")
+        return value
+
+
+class KubernetesRender(BaseModel):
+    folder: str = Field(description="The folder written (absolute).")
+    files: list[str] = Field(description="Files written, relative to the folder.")
+    name: str
+    model: str
+    version: int
+    bento: str = Field(description="The Bento's tag (`name:version`).")
+    bento_file: str = Field(description="The exported Bento, relative to the folder.")
+    image: str = Field(description="The container image the Deployment runs.")
+    replicas: int
+    workers: int
+    cpu: str
+    memory: str
+    exported: bool = Field(description="False when the folder already held this Bento's "
+                           "export and it was kept.")
+    commands: list[str] = Field(description="What to run, in order, to build the image and "
+                                "apply the manifests.")

@@ -28,6 +28,7 @@ from ..db import Database
 from ..db.base import utcnow
 from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
 from ..local_processes import alive, free_port, stop_processes
+from ..monitoring.files import request_log_dir
 from ..registry.service import RegistryService, split_ref
 from ..settings import Settings
 from .router import Route, Router
@@ -111,7 +112,9 @@ class ServingService:
         port = free_port()
         argv, env = bento.serve_command(ref, port, workers=workers)
         marker = uuid.uuid4().hex
-        env = {**env, MARKER: marker}  # inherited by every worker, found even if orphaned
+        env = {**env, MARKER: marker,  # inherited by every worker, found even if orphaned
+               "GRIFFIN_REQUEST_LOG": str(request_log_dir(self.settings.home, marker)),
+               "GRIFFIN_ENDPOINT": endpoint.name}
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{endpoint.name}-v{version}-{port}.log"
@@ -143,6 +146,17 @@ class ServingService:
             ready.status, ready.seen_at = "ready", utcnow()
             _event(session, endpoint.id, "ready", version=version, port=port)
         return ready
+
+    def _ensure(self, endpoint: EndpointRow, version: int, workers: int) -> ProcessRow:
+        """A ready process of ``version`` with ``workers`` for the endpoint: one already
+        running (a candidate about to be promoted, a version still in its grace period after
+        a switch) is reused, else one is started."""
+        for process in reversed(self._live(endpoint.id)):
+            if ((process.version, process.workers) == (version, workers)
+                    and process.status == "ready" and process.pid is not None
+                    and alive(process.pid)):
+                return process
+        return self._start(endpoint, version, workers)
 
     # -- desired state -------------------------------------------------------------------
     def deploy(self, body: DeployRequest, actor: str) -> EndpointDetail:
@@ -185,7 +199,7 @@ class ServingService:
         with self._locked():
             endpoint = self._row(name)
             if start is not None:
-                self._start(endpoint, *start)
+                self._ensure(endpoint, *start)
             with self.db.session(write=True) as session:
                 row = session.get(EndpointRow, endpoint.id)
                 for key, value in changes.items():
@@ -252,7 +266,10 @@ class ServingService:
         return self._change(name, actor, "scaled", (endpoint.primary_version, workers),
                             workers=workers, message=f"{workers} workers")
 
-    def delete(self, name: str, actor: str) -> EndpointInfo:
+    def delete(self, name: str, actor: str, drain: bool = True) -> EndpointInfo:
+        """Stop serving ``name``. With ``drain`` this returns once its processes are stopped
+        (after the grace period for in-flight requests); without, they stop in the
+        background."""
         with self._locked():
             endpoint = self._row(name)
             with self.db.session(write=True) as session:
@@ -261,9 +278,25 @@ class ServingService:
                 _event(session, row.id, "deleted", actor=actor)
                 info = EndpointInfo(**_info(row))
             self._reconcile_locked()
-            time.sleep(GRACE_S)
-            self._reconcile_locked()
+            if drain:
+                time.sleep(GRACE_S)
+                self._reconcile_locked()
+        if not drain:
+            self._reconcile_later()
         return info
+
+    def retire_now(self, name: str) -> int:
+        """Stop the endpoint's processes that nothing routes to any more (waiting out their
+        grace period); how many are still running afterwards (0 when all are stopped)."""
+        endpoint = self._row(name)
+        for _ in range(3):
+            self.reconcile()
+            left = [p for p in self._live(endpoint.id)
+                    if _role(self._row(name), p) == "retired"]
+            if not left:
+                return 0
+            time.sleep(GRACE_S + 0.2)
+        return len(left)
 
     # -- reading -------------------------------------------------------------------------
     def _row(self, name: str) -> EndpointRow:
@@ -442,6 +475,14 @@ class ServingService:
                 _stop_process(process.pid, process.marker)
                 process.status = "stopped"
         self.router.stop()
+
+    # -- Kubernetes ----------------------------------------------------------------------
+    def render_kubernetes(self, body: Any) -> Any:
+        """A version's Bento and Kubernetes manifests written to a folder: ``body`` is a
+        ``KubernetesRequest``, the answer a ``KubernetesRender`` (see ``kubernetes.py``)."""
+        from . import kubernetes
+
+        return kubernetes.render_request(body, self.registry, self.settings.home)
 
 
 def _stop_process(pid: int | None, marker: str) -> None:

@@ -12,6 +12,8 @@ Accepted bodies:
 - one ``tensor`` input (Keras): ``{"instances": [<one example>, ...]}`` or
   ``{"inputs": [[...], ...]}``; the result is a float32 array whose shape matches the
   signature's (``-1`` = any);
+- beside ``instances`` or ``inputs``, optional ``"ids"``: one string or integer per row
+  (``take_ids`` removes them before validation, ``check_ids`` counts them);
 - text generation (prompt -> completion): ``{"prompts": ["..."], "max_new_tokens": 32,
   "temperature": 0.0, "top_p": 1.0}``, ``{"prompt": "..."}`` or
   ``{"instances": [{"prompt": "..."}]}``; the result is a :class:`TextRequest`.
@@ -82,6 +84,26 @@ def _kind(value: Any) -> str:
 def _show(value: Any) -> str:
     text = json.dumps(value) if isinstance(value, (str, int, float, bool)) else _kind(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def take_ids(data: dict[str, Any]) -> list[Any] | None:
+    """Remove and return the request's optional ``ids`` (one string or integer per row)."""
+    if "ids" not in data:
+        return None
+    ids = data.pop("ids")
+    if not isinstance(ids, list) or not all(
+            isinstance(i, str) or (isinstance(i, int) and not isinstance(i, bool)) for i in ids):
+        raise InvalidInput("'ids' must be a list of strings or integers, one per row",
+                           field="ids")
+    if any(isinstance(i, str) and len(i) > 200 for i in ids):
+        raise InvalidInput("an id is longer than 200 characters", field="ids")
+    return ids
+
+
+def check_ids(ids: list[Any] | None, rows: int) -> None:
+    if ids is not None and len(ids) != rows:
+        raise InvalidInput(f"'ids' has {len(ids)} values for {rows} rows: give one per row",
+                           field="ids")
 
 
 @dataclass(frozen=True)

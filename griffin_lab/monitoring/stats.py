@@ -1,0 +1,104 @@
+"""The figures monitoring reports, from small inputs: latency percentiles from log-spaced
+histograms, population stability (PSI), log loss, normalized entropy and calibration."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+LATENCY_RATIO = 1.05  # latency buckets are 5% wide: percentiles within about 2.5%
+EPS = 1e-6
+
+
+def latency_bucket(ms: float) -> int:
+    return int(math.floor(math.log(max(ms, 0.001)) / math.log(LATENCY_RATIO)))
+
+
+def merge_histograms(hists: Iterable[Mapping[str, int]]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for hist in hists:
+        for key, count in hist.items():
+            out[int(key)] = out.get(int(key), 0) + int(count)
+    return out
+
+
+def percentile(hist: Mapping[int, int], q: float) -> float | None:
+    """The ``q`` quantile (0-1) of a latency histogram, at its bucket's geometric middle."""
+    total = sum(hist.values())
+    if total == 0:
+        return None
+    rank, seen = q * total, 0
+    for key in sorted(hist):
+        seen += hist[key]
+        if seen >= rank:
+            return LATENCY_RATIO ** (key + 0.5)
+    return LATENCY_RATIO ** (max(hist) + 0.5)
+
+
+def edges_from(baseline: Sequence[float], bins: int = 10) -> np.ndarray:
+    """Bin edges at the baseline's deciles (distinct, open at both ends)."""
+    values = np.asarray(baseline, dtype=float)
+    values = values[np.isfinite(values)]
+    inner = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]))
+    return np.concatenate(([-np.inf], inner, [np.inf]))
+
+
+def shares(values: Sequence[float], edges: np.ndarray) -> np.ndarray:
+    counts, _ = np.histogram(np.asarray(values, dtype=float), bins=edges)
+    return counts / max(counts.sum(), 1)
+
+
+def psi(baseline: Sequence[float], current: Sequence[float], bins: int = 10) -> float | None:
+    """Population stability index of ``current`` against ``baseline`` (deciles of the
+    baseline): < 0.1 stable, 0.1-0.25 a moderate shift, > 0.25 a large one."""
+    if len(baseline) < bins or len(current) == 0:
+        return None
+    edges = edges_from(baseline, bins)
+    expected = np.clip(shares(baseline, edges), EPS, None)
+    actual = np.clip(shares(current, edges), EPS, None)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def log_loss(labels: np.ndarray, predictions: np.ndarray) -> float:
+    p = np.clip(predictions, EPS, 1 - EPS)
+    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+
+
+def entropy(rate: float) -> float:
+    """Log loss of always predicting ``rate``: what normalized entropy divides by."""
+    r = min(max(rate, EPS), 1 - EPS)
+    return -(r * math.log(r) + (1 - r) * math.log(1 - r))
+
+
+def quality(labels: Sequence[float], predictions: Sequence[float]) -> dict[str, float | None]:
+    """Log loss, normalized entropy (log loss / entropy of the observed rate: below 1 is
+    better than knowing only the base rate) and calibration (mean prediction / observed
+    rate: 1 is calibrated) of binary outcomes."""
+    y = np.asarray(labels, dtype=float)
+    p = np.asarray(predictions, dtype=float)
+    if len(y) == 0:
+        return {"log_loss": None, "normalized_entropy": None, "calibration": None,
+                "observed_rate": None, "mean_prediction": None}
+    rate, mean = float(y.mean()), float(p.mean())
+    loss = log_loss(y, p)
+    base = entropy(rate)
+    return {"log_loss": loss,
+            "normalized_entropy": loss / base if base > EPS * 10 else None,
+            "calibration": mean / rate if rate > 0 else None,
+            "observed_rate": rate, "mean_prediction": mean}
+
+
+def histogram(values: Sequence[float], bins: int = 20,
+              span: tuple[float, float] | None = None) -> tuple[list[float], list[int]]:
+    """Edges and counts for a chart of a prediction distribution."""
+    array = np.asarray(values, dtype=float)
+    array = array[np.isfinite(array)]
+    if len(array) == 0:
+        return [], []
+    lo, hi = span or (float(array.min()), float(array.max()))
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(array, bins=bins, range=(lo, hi))
+    return [round(float(e), 6) for e in edges], [int(c) for c in counts]
