@@ -15,10 +15,16 @@ for _name in ("GRIFFIN_URL", "GRIFFIN_TOKEN", "GRIFFIN_DATABASE_URL", "GRIFFIN_R
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
-    """Notebooks start the embedded Ray head of the session's home: stop it (by PID)."""
+    """Notebooks start the embedded Ray head of the session's home and may leave serving
+    processes: stop them (by PID)."""
     from pathlib import Path
 
     from griffin_lab.training.ray_jobs import recorded_head, stop_local_head
 
     if recorded_head(Path(_HOME)) is not None:
         stop_local_head(Path(_HOME))
+    if (Path(_HOME) / "griffin.db").exists():  # endpoints a notebook left serving
+        from griffin_lab.platform import Platform
+
+        with Platform.from_settings(home=Path(_HOME)) as platform:
+            platform.serving.stop_all()

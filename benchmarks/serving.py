@@ -8,8 +8,10 @@ In one run, on 127.0.0.1:
 2. throughput and latency under the same bounded load (wrk, else asyncio keep-alive
    clients, posting one row of 50 features, fixed duration, 16 and 64 connections,
    alternating runs): the Griffin endpoint through its stable address (nginx → BentoML,
-   request validation, batching), the same Griffin BentoML process directly (the router's
-   cost), and the plain service (one worker each, access logs off).
+   request validation, batching, request logging, the logs read into the database every 5 s
+   as the Jupyter server does), the same Griffin BentoML process directly (the router's
+   cost), the same Bento started with its request log off (monitoring's cost), and the plain
+   service (one worker each, access logs off).
 
 Goal: Griffin >= 0.9x the plain service's requests/s with p99 <= 1.2x.
 
@@ -25,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -132,7 +135,7 @@ def main() -> None:
     from griffin_lab.serving.schemas import DeployRequest
 
     work = Path(tempfile.mkdtemp(prefix="griffin-bench-serving-"))
-    plain = None
+    plain = nolog = None
     platform = Platform.from_settings(home=work / "home")
     results: dict[str, Any] = {"args": vars(args)}
     try:
@@ -162,8 +165,26 @@ def main() -> None:
         results["cold_start_s"] = {"griffin_deploy": round(griffin_cold, 2),
                                    "plain_bentoml_serve": round(plain_cold, 2)}
 
-        direct = f"http://127.0.0.1:{platform.serving.get(endpoint.name).processes[0].port}"
-        targets = {"griffin": endpoint.url, "griffin_direct": direct, "plain": plain_url}
+        process = platform.serving.get(endpoint.name).processes[0]
+        direct = f"http://127.0.0.1:{process.port}"
+        from griffin_lab.serving import bento
+
+        nolog_port = free_port()
+        argv, env = bento.serve_command(bento.get(platform.settings.home, process.bento),
+                                        nolog_port)
+        nolog = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+        nolog_url = f"http://127.0.0.1:{nolog_port}"
+        wait_answer(f"{nolog_url}/predict", rows[0])
+        targets = {"griffin": endpoint.url, "griffin_direct": direct,
+                   "griffin_direct_no_log": nolog_url, "plain": plain_url}
+        stop_ingest = threading.Event()
+
+        def ingest() -> None:  # what the Jupyter server's monitoring loop does
+            while not stop_ingest.wait(5.0):
+                platform.monitoring.refresh()
+
+        threading.Thread(target=ingest, daemon=True).start()
         use_wrk = shutil.which("wrk") is not None
         results["load_generator"] = "wrk" if use_wrk else "python asyncio (wrk not found)"
 
@@ -188,11 +209,20 @@ def main() -> None:
             g, p = figures["griffin"], figures["plain"]
             say(f"{connections} connections: griffin {g['rps']:.0f} req/s p99 "
                 f"{g['p99_ms']:.1f} ms; plain {p['rps']:.0f} req/s p99 {p['p99_ms']:.1f} ms")
+        stop_ingest.set()
+        started = time.perf_counter()
+        report = platform.monitoring.refresh()
+        health = platform.monitoring.health(endpoint.name)
+        results["monitoring"] = {
+            "requests_counted": sum(v.requests for v in health.versions),
+            "last_refresh_s": round(time.perf_counter() - started, 3),
+            "last_refresh_lines": report.requests}
     finally:
-        if plain is not None:
-            from griffin_lab.serving import bento
+        from griffin_lab.serving import bento
 
-            bento.stop(plain.pid)
+        for proc in (plain, nolog):
+            if proc is not None:
+                bento.stop(proc.pid)
         platform.serving.stop_all()
         platform.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -209,6 +239,9 @@ def main() -> None:
         g, p = figures["griffin"], figures["plain"]
         print(f"c{connections} ratio: {g['rps'] / p['rps']:.2f}x req/s, "
               f"{g['p99_ms'] / p['p99_ms']:.2f}x p99")
+        on, off = figures["griffin_direct"], figures["griffin_direct_no_log"]
+        print(f"c{connections} request log on/off: {on['rps'] / off['rps']:.2f}x req/s")
+    print(f"monitoring: {results['monitoring']}")
 
 
 if __name__ == "__main__":

@@ -1477,7 +1477,7 @@ export interface components {
             distinct: number;
             /** Dtype */
             dtype: string;
-            histogram: components["schemas"]["griffin_lab__features__schemas__Histogram"];
+            histogram: components["schemas"]["Histogram"];
             /**
              * Max
              * @default null
@@ -1709,6 +1709,21 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /** Histogram */
+        Histogram: {
+            /** Counts */
+            counts: number[];
+            /**
+             * Edges
+             * @description Bin edges (numeric).
+             */
+            edges?: number[];
+            /**
+             * Labels
+             * @description Top values (non-numeric).
+             */
+            labels?: string[];
         };
         /** ImportRequest */
         ImportRequest: {
@@ -3113,6 +3128,13 @@ export interface components {
             /** Object Type */
             object_type: string;
         };
+        /** PredictionHistogram */
+        PredictionHistogram: {
+            /** Counts */
+            counts?: number[];
+            /** Edges */
+            edges?: number[];
+        };
         /** ProcessInfo */
         ProcessInfo: {
             /** Bento */
@@ -3811,7 +3833,7 @@ export interface components {
             p50_ms: number | null;
             /** P99 Ms */
             p99_ms: number | null;
-            prediction_histogram: components["schemas"]["griffin_lab__monitoring__schemas__Histogram"];
+            prediction_histogram: components["schemas"]["PredictionHistogram"];
             /**
              * Psi
              * @description Population stability of the predictions against the training baseline (validation predictions).
@@ -3855,28 +3877,6 @@ export interface components {
             features: components["schemas"]["FeatureStats"][];
             /** Rows */
             rows: number;
-        };
-        /** Histogram */
-        griffin_lab__features__schemas__Histogram: {
-            /** Counts */
-            counts: number[];
-            /**
-             * Edges
-             * @description Bin edges (numeric).
-             */
-            edges?: number[];
-            /**
-             * Labels
-             * @description Top values (non-numeric).
-             */
-            labels?: string[];
-        };
-        /** Histogram */
-        griffin_lab__monitoring__schemas__Histogram: {
-            /** Counts */
-            counts?: number[];
-            /** Edges */
-            edges?: number[];
         };
     };
     responses: never;

@@ -110,6 +110,8 @@ def test_a_better_version_reaches_production_under_load(client: Client, versions
     assert all(v == 2 for t, v in load.seen if t > switch + 1.0)  # once switched, stays
     served = ep.refresh().detail
     assert (served.primary_version, served.candidate_version) == (versions["v2"], None)
+    assert d.steps[4].message.endswith("v1's process stopped")  # finalization retired it
+    assert {p.version for p in served.processes} == {versions["v2"]}
     model = client.models.get("eta")
     assert model.aliases == {"production": versions["v2"], "previous": versions["v1"]}
     assert model.alias_history[0].reason.startswith(f"launch #{d.id}: fresher data")

@@ -4,8 +4,9 @@
   one production takes, with the same type, and the outputs match.
 - ``metrics``: no offline metric with a known direction (AUC up, loss down...) is worse than
   production's beyond the tolerance (relative).
-- ``stability``: on the same replayed requests, the candidate's predictions are distributed
-  like production's (PSI within the tier's bound) and none of its answers failed.
+- ``stability``: on the same replayed requests, the candidate ranks rows like production and
+  moves its predictions little relative to their spread (bounds by tier), and none of its
+  answers failed.
 - ``latency``: the candidate's p99 on the replay is within the tier's factor of production's.
 """
 
@@ -19,7 +20,8 @@ from ..registry.service import metric_direction
 from .schemas import GATES, GateResult
 
 REQUIRED = {0: GATES, 1: GATES, 2: ("signature", "metrics"), 3: ("signature",)}
-PSI_BOUND = {0: 0.10, 1: 0.20, 2: 0.25, 3: 0.50}
+# (least Spearman correlation with production, most mean |change| / production's std)
+STABILITY_BOUNDS = {0: (0.95, 0.25), 1: (0.90, 0.40), 2: (0.80, 0.60), 3: (0.50, 1.00)}
 LATENCY_FACTOR = {0: 1.2, 1: 1.5, 2: 2.0, 3: 3.0}
 LATENCY_SLACK_MS = 5.0  # below this, a p99 difference is this machine's noise
 MIN_PREDICTIONS = 20  # fewer replayed predictions say nothing about a distribution
@@ -107,6 +109,10 @@ def metrics_gate(candidate: ModelVersionInfo, production: ModelVersionInfo | Non
 
 def stability_gate(candidate: list[float], production: list[float] | None, failed: int,
                    tier: int, synthetic: bool) -> GateResult:
+    """``candidate`` and ``production`` are paired: the same replayed rows, in order. The
+    candidate must rank rows like production (Spearman) and move them little relative to
+    production's spread (mean |difference| / standard deviation); the PSI of the two
+    distributions is reported too (tree models' lumpy scores make it a poor verdict)."""
     need = "stability" in required(tier)
     source = "synthetic inputs" if synthetic else "replayed traffic"
     if failed:
@@ -116,26 +122,36 @@ def stability_gate(candidate: list[float], production: list[float] | None, faile
     if production is None:
         return GateResult(name="stability", required=need, passed=True,
                           message="first launch: no production predictions to compare")
-    if len(candidate) < MIN_PREDICTIONS or len(production) < MIN_PREDICTIONS:
+    if len(candidate) < MIN_PREDICTIONS:
         return GateResult(name="stability", required=need, passed=None,
-                          message=f"only {min(len(candidate), len(production))} predictions "
-                                  f"to compare on {source}")
+                          message=f"only {len(candidate)} paired predictions to compare on "
+                                  f"{source}")
     import numpy as np
+    import pandas as pd
 
     c, p = np.asarray(candidate, dtype=float), np.asarray(production, dtype=float)
-    n = min(len(c), len(p))
-    value = stats.psi(p, c)
-    mad = float(np.mean(np.abs(c[:n] - p[:n])))
-    bound = PSI_BOUND.get(tier, PSI_BOUND[3])
-    detail = {"psi": value, "bound": bound, "mean_abs_diff": mad, "rows": n,
-              "source": source}
-    if value is None or value > bound:
+    spread = float(p.std()) or 1.0
+    moved = float(np.mean(np.abs(c - p))) / spread
+    rank = pd.Series(c).corr(pd.Series(p), method="spearman")
+    rank = 1.0 if rank != rank else float(rank)  # constant predictions on both sides
+    min_rank, max_moved = STABILITY_BOUNDS.get(tier, STABILITY_BOUNDS[3])
+    detail = {"rank_correlation": rank, "min_rank_correlation": min_rank,
+              "relative_change": moved, "max_relative_change": max_moved,
+              "psi": stats.psi(p, c), "rows": len(c), "source": source}
+    problems = []
+    if rank < min_rank:
+        problems.append(f"ranks rows differently (Spearman {rank:.3f} < {min_rank})")
+    if moved > max_moved:
+        problems.append(f"moves predictions by {moved:.2f} of production's spread "
+                        f"(> {max_moved})")
+    if problems:
         return GateResult(name="stability", required=need, passed=False,
-                          message=f"predictions shift from production's on {source}: PSI "
-                                  f"{value:.3f} > {bound}", detail=detail)
+                          message=f"on {len(c)} rows of {source}: " + "; ".join(problems),
+                          detail=detail)
     return GateResult(name="stability", required=need, passed=True,
-                      message=f"PSI {value:.3f} ≤ {bound} against production on {n} rows of "
-                              f"{source} (mean |diff| {mad:.3g})", detail=detail)
+                      message=f"on {len(c)} rows of {source}: Spearman {rank:.3f} ≥ "
+                              f"{min_rank}, change {moved:.2f} ≤ {max_moved} of production's "
+                              "spread", detail=detail)
 
 
 def latency_gate(candidate_p99: float | None, production_p99: float | None,

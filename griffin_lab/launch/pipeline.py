@@ -20,7 +20,7 @@ from ..monitoring.schemas import HealthQuery
 from ..registry.schemas import ModelVersionInfo
 from ..serving.schemas import DeployRequest, PromoteRequest
 from . import gates as g
-from .replay import Replay, burst, replay, synthetic_bodies
+from .replay import Replay, burst, paired, replay, synthetic_bodies
 from .schemas import GateResult
 from .tables import LaunchRow
 
@@ -146,8 +146,7 @@ class Pipeline:
             g.signature_gate(self.candidate, self.production, tier),
             g.metrics_gate(self.candidate, self.production, tier,
                            float(self.request["tolerance"])),
-            g.stability_gate(cand.predictions, None if prod is None else prod.predictions,
-                             cand.failed + cand.rejected, tier, self.synthetic),
+            self._stability(cand, prod, tier),
             g.latency_gate(cand.percentile(0.99),
                            None if prod is None else prod.percentile(0.99), tier),
         ]
@@ -168,6 +167,11 @@ class Pipeline:
         if decision != "approved":
             raise Halt("rejected", f"rejected by {by}" + (f": {reason}" if reason else ""))
         return outcome, f"gates passed; approved by {by}" + (f": {reason}" if reason else "")
+
+    def _stability(self, cand: Replay, prod: Replay | None, tier: int) -> GateResult:
+        mine, theirs = (cand.predictions, None) if prod is None else paired(cand, prod)
+        return g.stability_gate(mine, theirs, cand.failed + cand.rejected, tier,
+                                self.synthetic)
 
     def preparation(self) -> tuple[dict[str, Any], str]:
         """Copy live traffic to the candidate (shadow) on the production endpoint; its
@@ -270,12 +274,12 @@ class Pipeline:
         if self.production is not None:
             self.registry.set_alias(model, "previous", self.production.version, self.actor, why)
             moved["previous"] = self.production.version
-        retired = self.serving.retire_now(self.endpoint)
+        still_running = self.serving.retire_now(self.endpoint)
         note = f"production -> v{version}"
         if self.production is not None:
             note += f", previous -> v{self.production.version}; v{self.production.version}'s " \
-                    f"process {'stopped' if retired else 'stopping'}"
-        return {"aliases": moved, "retired_processes": retired,
+                    f"process {'stopping' if still_running else 'stopped'}"
+        return {"aliases": moved, "retired_still_running": still_running,
                 "finished_at": utcnow().isoformat()}, note
 
 

@@ -26,9 +26,13 @@ class Replay:
     failed: int = 0  # 5xx or no answer
     rejected: int = 0  # 4xx: the version refused a request production took
     latencies_ms: list[float] = field(default_factory=list)
-    predictions: list[float] = field(default_factory=list)
+    answers: list[list[float] | None] = field(default_factory=list)  # per body; None: failed
     errors: list[str] = field(default_factory=list)
     requests_per_s: float | None = None
+
+    @property
+    def predictions(self) -> list[float]:
+        return [v for answer in self.answers if answer for v in answer]
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies_ms:
@@ -74,6 +78,17 @@ def _values(answer: dict[str, Any]) -> list[float]:
     return out
 
 
+def paired(a: Replay, b: Replay) -> tuple[list[float], list[float]]:
+    """The predictions both answered, row for row (the same bodies in the same order)."""
+    left: list[float] = []
+    right: list[float] = []
+    for x, y in zip(a.answers, b.answers, strict=False):
+        if x and y and len(x) == len(y):
+            left.extend(x)
+            right.extend(y)
+    return left, right
+
+
 def replay(url: str, bodies: list[str], timeout: float = 30.0, warm_up: int = 5) -> Replay:
     """Send ``bodies`` one at a time to ``url``/predict (after ``warm_up`` untimed ones: a
     process that just started answers its first requests slowly)."""
@@ -92,16 +107,19 @@ def replay(url: str, bodies: list[str], timeout: float = 30.0, warm_up: int = 5)
             except httpx.HTTPError as exc:
                 result.failed += 1
                 result.errors.append(repr(exc)[:200])
+                result.answers.append(None)
                 continue
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
             if r.status_code >= 500:
                 result.failed += 1
                 result.errors.append(f"{r.status_code} {r.text[:200]}")
+                result.answers.append(None)
             elif r.status_code >= 400:
                 result.rejected += 1
                 result.errors.append(f"{r.status_code} {r.text[:200]}")
+                result.answers.append(None)
             else:
-                result.predictions.extend(_values(r.json()))
+                result.answers.append(_values(r.json()))
     return result
 
 

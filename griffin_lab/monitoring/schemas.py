@@ -13,7 +13,7 @@ class HealthQuery(BaseModel):
                         "(a multiple of 10 s).")
 
 
-class Histogram(BaseModel):
+class PredictionHistogram(BaseModel):
     edges: list[float] = Field(default_factory=list)
     counts: list[int] = Field(default_factory=list)
 
@@ -32,7 +32,7 @@ class VersionHealth(BaseModel):
     mean_ms: float | None
     max_ms: float | None
     mean_prediction: float | None
-    prediction_histogram: Histogram
+    prediction_histogram: PredictionHistogram
     psi: float | None = Field(None, description="Population stability of the predictions "
                               "against the training baseline (validation predictions).")
     baseline_mean: float | None = None

@@ -42,9 +42,9 @@ from .schemas import (
     EndpointHealth,
     HealthPoint,
     HealthQuery,
-    Histogram,
     OutcomesRequest,
     OutcomesResult,
+    PredictionHistogram,
     QualityWindow,
     RefreshReport,
     StabilityQuery,
@@ -362,7 +362,7 @@ class MonitoringService:
             mean_ms=_round(sum(r.latency_sum_ms for r in rows) / requests if requests else None),
             max_ms=_round(max(r.latency_max_ms for r in rows)),
             mean_prediction=(sum(r.prediction_sum for r in rows) / count if count else None),
-            prediction_histogram=Histogram(edges=edges, counts=counts),
+            prediction_histogram=PredictionHistogram(edges=edges, counts=counts),
             psi=_round(None if reference is None else stats.psi(reference, sample), 4),
             baseline_mean=None if reference is None else float(reference.mean()))
 

@@ -10,6 +10,7 @@ import numpy as np
 
 LATENCY_RATIO = 1.05  # latency buckets are 5% wide: percentiles within about 2.5%
 EPS = 1e-6
+SHARE_FLOOR = 1e-4  # an empty bin counts as this share in PSI
 
 
 def latency_bucket(ms: float) -> int:
@@ -38,10 +39,13 @@ def percentile(hist: Mapping[int, int], q: float) -> float | None:
 
 
 def edges_from(baseline: Sequence[float], bins: int = 10) -> np.ndarray:
-    """Bin edges at the baseline's deciles (distinct, open at both ends)."""
+    """Bin edges at the baseline's deciles (distinct, open at both ends). An edge at the
+    baseline's minimum is dropped: models often give many rows the same lowest score, and
+    an empty ``(-inf, min)`` bin would make any value below it look like a huge shift."""
     values = np.asarray(baseline, dtype=float)
     values = values[np.isfinite(values)]
     inner = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]))
+    inner = inner[inner > values.min()]
     return np.concatenate(([-np.inf], inner, [np.inf]))
 
 
@@ -56,8 +60,8 @@ def psi(baseline: Sequence[float], current: Sequence[float], bins: int = 10) -> 
     if len(baseline) < bins or len(current) == 0:
         return None
     edges = edges_from(baseline, bins)
-    expected = np.clip(shares(baseline, edges), EPS, None)
-    actual = np.clip(shares(current, edges), EPS, None)
+    expected = np.clip(shares(baseline, edges), SHARE_FLOOR, None)
+    actual = np.clip(shares(current, edges), SHARE_FLOOR, None)
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 

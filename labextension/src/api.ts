@@ -759,3 +759,119 @@ export function compareModelVersions(
     settings
   );
 }
+
+/* ------------------------------------------------------------------ */
+/* Serving, monitoring and launches                                   */
+/* ------------------------------------------------------------------ */
+
+export type EndpointInfo = Schemas['EndpointInfo'];
+export type EndpointDetail = Schemas['EndpointDetail'];
+export type ProcessInfo = Schemas['ProcessInfo'];
+export type EndpointEvent = Schemas['EventInfo'];
+export type EndpointHealth = Schemas['EndpointHealth'];
+export type VersionHealth = Schemas['VersionHealth'];
+export type HealthPoint = Schemas['HealthPoint'];
+export type LaunchInfo = Schemas['LaunchInfo'];
+export type LaunchDetail = Schemas['LaunchDetail'];
+export type LaunchStep = Schemas['LaunchStep'];
+export type GateResult = Schemas['GateResult'];
+/** What `POST launches` needs: the model and version; the rest has defaults. */
+export type LaunchBody = Pick<Schemas['LaunchRequest'], 'model' | 'version'> &
+  Partial<Schemas['LaunchRequest']>;
+
+/** True while a launch runs or waits for a decision (later states are final). */
+export function isActiveLaunch(status: string): boolean {
+  return status === 'running' || status === 'awaiting_approval';
+}
+
+function endpointPath(name: string, suffix = ''): string {
+  return `endpoints/${encodeURIComponent(name)}${suffix}`;
+}
+
+/** `GET endpoints`: the endpoints and what they serve. */
+export function fetchEndpoints(
+  settings?: ServerConnection.ISettings
+): Promise<EndpointInfo[]> {
+  return getJSON<EndpointInfo[]>('endpoints', settings);
+}
+
+/** `GET endpoints/{name}`: one endpoint with its processes and recent events. */
+export function fetchEndpoint(
+  name: string,
+  settings?: ServerConnection.ISettings
+): Promise<EndpointDetail> {
+  return getJSON<EndpointDetail>(endpointPath(name), settings);
+}
+
+/** `GET endpoints/{name}/health`: figures per version and a series per step. */
+export function fetchEndpointHealth(
+  name: string,
+  windowS = 300,
+  stepS = 10,
+  settings?: ServerConnection.ISettings
+): Promise<EndpointHealth> {
+  return getJSON<EndpointHealth>(
+    endpointPath(name, `/health?window_s=${windowS}&step_s=${stepS}`),
+    settings
+  );
+}
+
+/**
+ * `POST endpoints/{name}/rollback`: drop the candidate, or go back to the
+ * previous primary version (409 when there is neither).
+ */
+export function rollbackEndpoint(
+  name: string,
+  settings?: ServerConnection.ISettings
+): Promise<EndpointDetail> {
+  return postJSON<EndpointDetail>(endpointPath(name, '/rollback'), undefined, settings);
+}
+
+/** Filters of the launch list; empty ones are left out. */
+export interface ILaunchesQuery {
+  endpoint?: string;
+  model?: string;
+  limit?: number;
+}
+
+/** `GET launches`: recent launches, newest first. */
+export function fetchLaunches(
+  query: ILaunchesQuery = {},
+  settings?: ServerConnection.ISettings
+): Promise<LaunchInfo[]> {
+  const { endpoint, model, limit } = query;
+  return getJSON<LaunchInfo[]>(
+    `launches${queryString({ endpoint, model, limit })}`,
+    settings
+  );
+}
+
+/** `GET launches/{id}`: one launch with its steps and gates. */
+export function fetchLaunch(
+  id: number,
+  settings?: ServerConnection.ISettings
+): Promise<LaunchDetail> {
+  return getJSON<LaunchDetail>(`launches/${id}`, settings);
+}
+
+/** `POST launches`: start a launch; the pipeline runs in the server. */
+export function startLaunch(
+  body: LaunchBody,
+  settings?: ServerConnection.ISettings
+): Promise<LaunchDetail> {
+  return postJSON<LaunchDetail>('launches', body, settings);
+}
+
+/** `POST launches/{id}/decision`: approve or reject a launch that waits for a person. */
+export function decideLaunch(
+  id: number,
+  approve: boolean,
+  reason: string,
+  settings?: ServerConnection.ISettings
+): Promise<LaunchDetail> {
+  return postJSON<LaunchDetail>(
+    `launches/${id}/decision`,
+    { approve, reason },
+    settings
+  );
+}

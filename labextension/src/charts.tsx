@@ -243,12 +243,21 @@ export function LineChart(props: {
    * aria-label then names too.
    */
   final?: string;
+  /**
+   * How an x value reads on a tick (`tick`) and in the legend's heading and
+   * the aria-label (`legend`); by default the step number (`step 12`).
+   */
+  formatX?: (x: number, where: 'tick' | 'legend') => string;
+  /** The y axis never reaches below this (e.g. 0 for rates and latencies). */
+  yFloor?: number;
   /** Classes added to the chart's box. */
   className?: string;
   /** Shown above the chart, inside its box. */
   heading?: React.ReactNode;
 }): JSX.Element {
-  const { title, series, height, attrs, hover: hoverMode, final } = props;
+  const { title, series, height, attrs, hover: hoverMode, final, formatX } = props;
+  const xText = (x: number): string =>
+    formatX ? formatX(x, 'legend') : `step ${x}`;
   const box = React.useRef<HTMLDivElement>(null);
   const width = Math.max(160, useWidth(box, 260));
   const [hover, setHover] = React.useState<number | null>(null);
@@ -281,6 +290,11 @@ export function LineChart(props: {
   const pad = y1 > y0 ? (y1 - y0) * 0.05 : Math.abs(y0) * 0.05 || 0.5;
   y0 -= pad;
   y1 += pad;
+  if (props.yFloor !== undefined && y0 < props.yFloor) {
+    // Flat at the floor: keep the same height of axis above it.
+    y1 = Math.max(y1, props.yFloor + (y1 - y0) / 2);
+    y0 = props.yFloor;
+  }
   const plotW = width - PAD.left - PAD.right;
   const plotH = height - PAD.top - PAD.bottom;
   const sx = (step: number): number =>
@@ -290,16 +304,25 @@ export function LineChart(props: {
 
   const yTicks = niceTicks(y0, y1, 3).filter(v => v >= y0 && v <= y1);
   // The first and last step, and round steps between that leave room for them.
+  // Formatted labels (e.g. clock times) are wider: the last one ends at the
+  // plot's right edge instead of being centred there, and the round steps
+  // keep clear of both by their (estimated) widths.
+  const tickText = (v: number): string =>
+    formatX ? formatX(v, 'tick') : String(v);
+  const labelWidth = (v: number): number => tickText(v).length * 6.2;
+  const clear = (v: number): boolean =>
+    formatX
+      ? sx(v) - labelWidth(v) / 2 > sx(x0) + labelWidth(x0) / 2 + 4 &&
+        sx(v) + labelWidth(v) / 2 < sx(x1) - labelWidth(x1) - 4
+      : Math.abs(sx(v) - sx(x0)) > 28 && Math.abs(sx(v) - sx(x1)) > 28;
   const xTicks = [
     x0,
     ...niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 60))).filter(
-      v =>
-        Number.isInteger(v) &&
-        Math.abs(sx(v) - sx(x0)) > 28 &&
-        Math.abs(sx(v) - sx(x1)) > 28
+      v => Number.isInteger(v) && clear(v)
     ),
     ...(x1 > x0 ? [x1] : [])
   ];
+  const lastAtEnd = formatX !== undefined && x1 > x0;
 
   const onMove = (event: React.MouseEvent<SVGSVGElement>): void => {
     if (steps.length === 0) {
@@ -342,9 +365,9 @@ export function LineChart(props: {
     }
     return found;
   };
-  const label = `${title} by step: ${series
+  const label = `${title}${formatX ? '' : ' by step'}: ${series
     .map(s => `${s.label} ${formatNumber(valueAt(s, null), 4)}`)
-    .join(', ')}${final === undefined ? ` at step ${x1}` : ''}`;
+    .join(', ')}${final === undefined ? ` at ${xText(x1)}` : ''}`;
 
   return (
     <div
@@ -393,11 +416,11 @@ export function LineChart(props: {
           <text
             key={`x${v}`}
             className="griffin-chart-label"
-            x={sx(v)}
+            x={lastAtEnd && v === x1 ? width - 1 : sx(v)}
             y={height - 4}
-            textAnchor="middle"
+            textAnchor={lastAtEnd && v === x1 ? 'end' : 'middle'}
           >
-            {v}
+            {tickText(v)}
           </text>
         ))}
         {series.map(s => {
@@ -456,7 +479,7 @@ export function LineChart(props: {
       </svg>
       <ul className="griffin-chart-legend" aria-hidden="true">
         <li className="griffin-muted">
-          {hover !== null ? `step ${hover}` : final ?? `step ${x1}`}
+          {hover !== null ? xText(hover) : final ?? xText(x1)}
         </li>
         {series.map(s => (
           <li key={s.id} {...{ [attrs.legend]: s.id }}>

@@ -6,6 +6,7 @@ import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
+import { DeploymentsModel, DeploymentsView } from './deployments';
 import { FeaturesModel, FeaturesView } from './features';
 import { griffinIcon } from './icons';
 import { StatusModel } from './model';
@@ -29,16 +30,7 @@ export const TABS: ReadonlyArray<ITabSpec> = [
   { id: 'features', label: 'Features' },
   { id: 'training', label: 'Training' },
   { id: 'models', label: 'Models' },
-  {
-    id: 'deployments',
-    label: 'Deployments',
-    placeholder: {
-      title: 'Deployments',
-      body:
-        'Serving endpoints, their health and traffic, and rollouts and ' +
-        'rollbacks arrive with the serving layer.'
-    }
-  }
+  { id: 'deployments', label: 'Deployments' }
 ];
 
 function tabDomId(id: TabId): string {
@@ -143,6 +135,16 @@ export class GriffinSidebar extends ReactWidget {
           this.selectTab('features');
         }
       });
+    this.deployments =
+      options.deployments ??
+      new DeploymentsModel({
+        refreshSeconds: () => this.model.refreshIntervalSeconds,
+        isVisible: () => this.isVisible,
+        openModel: name => {
+          this.models.openModel(name);
+          this.selectTab('models');
+        }
+      });
     this.id = SIDEBAR_ID;
     this.addClass('griffin-sidebar');
     this.title.icon = griffinIcon;
@@ -157,6 +159,8 @@ export class GriffinSidebar extends ReactWidget {
   readonly training: TrainingModel;
   /** Where the Models tab is; survives switching tabs. */
   readonly models: ModelsModel;
+  /** Where the Deployments tab is; survives switching tabs. */
+  readonly deployments: DeploymentsModel;
 
   get currentTab(): TabId {
     return this._tab;
@@ -238,6 +242,8 @@ export class GriffinSidebar extends ReactWidget {
                     <TrainingView model={this.training} />
                   ) : tab.id === 'models' ? (
                     <ModelsView model={this.models} />
+                  ) : tab.id === 'deployments' ? (
+                    <DeploymentsView model={this.deployments} />
                   ) : (
                     <Placeholder tab={tab} />
                   )}
@@ -260,5 +266,6 @@ export namespace GriffinSidebar {
     features?: FeaturesModel;
     training?: TrainingModel;
     models?: ModelsModel;
+    deployments?: DeploymentsModel;
   }
 }

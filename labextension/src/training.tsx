@@ -26,6 +26,7 @@ import {
   BackToList,
   ErrorBox,
   Fact,
+  formatDuration,
   formatNumber,
   formatPercent,
   ISectionProps,
@@ -37,6 +38,8 @@ import {
   TabRouteModel,
   Time,
   toShownError,
+  usePolling,
+  usePollLoop,
   useSignal
 } from './common';
 
@@ -133,138 +136,8 @@ export function TrainingView(props: { model: TrainingModel }): JSX.Element {
 }
 
 /* ------------------------------------------------------------------ */
-/* Polling and formatting                                             */
+/* Badges                                                             */
 /* ------------------------------------------------------------------ */
-
-interface IPollState<T> {
-  data: T | null;
-  error: IShownError | null;
-  loading: boolean;
-  /** How many requests have been answered (or failed). */
-  updates: number;
-  reload: () => void;
-  setData: (data: T) => void;
-}
-
-/**
- * A poll loop: call the poll function now, then again after the ms its
- * answer says, until it answers null, `deps` change or the component goes
- * away. A poll that falls due while `visible()` is false waits, looking
- * again every second. `start` runs once per (re)start and makes the poll
- * function, which may keep state between its calls; it should only set
- * React state while `alive()` is true.
- */
-function usePollLoop(
-  start: (alive: () => boolean) => () => Promise<number | null>,
-  deps: React.DependencyList,
-  visible: () => boolean
-): void {
-  const visibleRef = React.useRef(visible);
-  visibleRef.current = visible;
-
-  React.useEffect(() => {
-    let alive = true;
-    let timer: number | null = null;
-    const poll = start(() => alive);
-    const run = async (): Promise<void> => {
-      const ms = await poll();
-      if (alive && ms !== null) {
-        timer = window.setTimeout(tick, ms);
-      }
-    };
-    const tick = (): void => {
-      if (!alive) {
-        return;
-      }
-      if (!visibleRef.current()) {
-        timer = window.setTimeout(tick, 1000);
-        return;
-      }
-      void run();
-    };
-    void run();
-    return () => {
-      alive = false;
-      if (timer !== null) {
-        window.clearTimeout(timer);
-      }
-    };
-  }, deps);
-}
-
-/**
- * Run `load` when `key` changes, then again after `delay(data)` ms for as
- * long as that is not null. Polls are skipped while `visible()` is false.
- */
-function usePolling<T>(
-  load: () => Promise<T>,
-  key: string,
-  delay: (data: T | null) => number | null,
-  visible: () => boolean
-): IPollState<T> {
-  const [data, setDataState] = React.useState<T | null>(null);
-  const [error, setError] = React.useState<IShownError | null>(null);
-  const [loading, setLoading] = React.useState(true);
-  const [updates, setUpdates] = React.useState(0);
-  const [nonce, setNonce] = React.useState(0);
-  const loadRef = React.useRef(load);
-  loadRef.current = load;
-  const delayRef = React.useRef(delay);
-  delayRef.current = delay;
-  const dataRef = React.useRef<T | null>(null);
-
-  usePollLoop(
-    alive => async () => {
-      setLoading(true);
-      try {
-        const value = await loadRef.current();
-        if (!alive()) {
-          return null;
-        }
-        dataRef.current = value;
-        setDataState(value);
-        setError(null);
-      } catch (reason) {
-        if (!alive()) {
-          return null;
-        }
-        setError(toShownError(reason));
-      }
-      setLoading(false);
-      setUpdates(n => n + 1);
-      return delayRef.current(dataRef.current);
-    },
-    [key, nonce],
-    visible
-  );
-
-  const reload = React.useCallback(() => setNonce(n => n + 1), []);
-  const setData = React.useCallback((value: T) => {
-    dataRef.current = value;
-    setDataState(value);
-  }, []);
-  return { data, error, loading, updates, reload, setData };
-}
-
-/** `4.2 s`, `3 min 12 s`, `2 h 5 min`. */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
-    return '—';
-  }
-  if (seconds < 1) {
-    return `${seconds === 0 ? 0 : seconds.toPrecision(2)} s`;
-  }
-  if (seconds < 60) {
-    return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-  }
-  const whole = Math.round(seconds);
-  if (whole < 3600) {
-    const s = whole % 60;
-    return `${Math.floor(whole / 60)} min${s ? ` ${s} s` : ''}`;
-  }
-  const m = Math.floor((whole % 3600) / 60);
-  return `${Math.floor(whole / 3600)} h${m ? ` ${m} min` : ''}`;
-}
 
 function StatusBadge(props: { status: string }): JSX.Element {
   const { status } = props;
