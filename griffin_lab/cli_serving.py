@@ -1,5 +1,5 @@
 """``griffin deploy MODEL@VERSION [--target kubernetes --out DIR]`` and ``griffin endpoints
-list|show|promote|scale|rollback|delete|reconcile``."""
+list|show|health|promote|scale|rollback|delete|reconcile``."""
 
 from __future__ import annotations
 
@@ -150,3 +150,23 @@ def reconcile(as_json: bool = JsonOption) -> None:
     _run(lambda c: c.transport.call("serving_reconcile"), as_json,
          lambda r: typer.echo(f"{r.endpoints} endpoint(s): started {r.started}, restarted "
                               f"{r.restarted}, stopped {r.stopped}"))
+
+
+@endpoints_app.command("health")
+def health(name: str, window: int = typer.Option(300, help="Seconds to look back."),
+           as_json: bool = JsonOption) -> None:
+    """Requests/s, p50/p99 latency, errors, mean prediction and drift (PSI) per version."""
+    def render(h: Any) -> None:
+        def cell(value: Any, spec: str) -> str:
+            return "" if value is None else format(value, spec)
+
+        _table(f"{h.endpoint}: {h.status}" + (f" — {'; '.join(h.reasons)}" if h.reasons
+                                              else ""),
+               ["version", "role", "requests", "req/s", "p50 ms", "p99 ms", "errors",
+                "rejected", "mean prediction", "PSI"],
+               [[f"v{v.version}", v.role, v.requests, f"{v.requests_per_s:.1f}",
+                 cell(v.p50_ms, ".1f"), cell(v.p99_ms, ".1f"), f"{v.error_rate:.2%}",
+                 v.rejected, cell(v.mean_prediction, ".4f"), cell(v.psi, ".3f")]
+                for v in h.versions])
+
+    _run(lambda c: c.monitoring.health(name, window_s=window), as_json, render)

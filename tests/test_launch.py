@@ -152,6 +152,13 @@ def test_a_worse_version_is_blocked_and_production_untouched(lab: Lab, client: C
     shown = subprocess.run([sys.executable, "-m", "griffin_lab.cli", "launches", "show",
                             str(d["id"])], capture_output=True, text=True, env=env, timeout=60)
     assert shown.returncode == 0 and "gate metrics" in shown.stdout and "FAIL" in shown.stdout
+    health = subprocess.run([sys.executable, "-m", "griffin_lab.cli", "endpoints", "health",
+                             ENDPOINT, "--json"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert health.returncode == 0, health.stderr
+    figures = {v["role"]: v for v in json.loads(health.stdout)["versions"]}
+    assert figures["primary"]["version"] == before.primary_version
+    assert figures["primary"]["requests"] > 0 and figures["primary"]["errors"] == 0
 
 
 def test_tier_0_waits_for_a_person_and_a_rejection_changes_nothing(client: Client,
