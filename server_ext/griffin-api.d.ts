@@ -1680,8 +1680,15 @@ export interface components {
             /**
              * At
              * Format: date-time
+             * @description Start of the step.
              */
             at: string;
+            /**
+             * Complete
+             * @description False for the step still being counted (its requests/s are divided by the whole step).
+             * @default true
+             */
+            complete: boolean;
             /** Error Rate */
             error_rate: number;
             /** Mean Prediction */
@@ -1692,7 +1699,10 @@ export interface components {
             p99_ms: number | null;
             /** Requests Per S */
             requests_per_s: number;
-            /** Role */
+            /**
+             * Role
+             * @description The version's role now (after a switch, its earlier points take its new role).
+             */
             role: string;
             /** Version */
             version: number;

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,3 +204,18 @@ def stop_ray_head(home: Path) -> None:
     from griffin_lab.training.ray_jobs import stop_local_head
 
     stop_local_head(home)
+
+
+@contextmanager
+def serving_lab(home: Path, root: Path, **options: Any) -> Iterator[Lab]:
+    """A lab whose Griffin home serves endpoints: on the way out the lab stops, then every
+    serving process and the router of its home (they outlive the server by design)."""
+    lab = start_lab(home, root, **options)
+    try:
+        yield lab
+    finally:
+        lab.stop()
+        from griffin_lab.platform import Platform
+
+        with Platform.from_settings(home=home) as platform:
+            platform.serving.stop_all()

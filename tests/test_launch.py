@@ -22,9 +22,8 @@ import pytest
 
 import griffin_lab
 from griffin_lab.errors import Conflict, InvalidInput, NotFound
-from griffin_lab.platform import Platform
 from griffin_lab.sdk import Client
-from tests.servers import Lab, start_lab
+from tests.servers import Lab, serving_lab
 from tests.test_serving import Load
 
 FEATURES = ["basket_size", "days_since", "orders"]
@@ -33,14 +32,9 @@ ENDPOINT = "eta"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    home = tmp_path_factory.mktemp("launch-home")
-    server = start_lab(home, tmp_path_factory.mktemp("launch-root"))
-    try:
+    with serving_lab(tmp_path_factory.mktemp("launch-home"),
+                     tmp_path_factory.mktemp("launch-root")) as server:
         yield server
-    finally:
-        server.stop()
-        with Platform.from_settings(home=home) as platform:
-            platform.serving.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -83,6 +83,8 @@ def test_every_answered_request_is_counted_once(client: Client, data) -> None:
     assert primary.psi is not None and primary.psi < 0.25  # same distribution as training
     assert sum(primary.prediction_histogram.counts) > 0
     assert health.series and all(p.version == 1 for p in health.series)
+    assert all(p.complete == (p.at.timestamp() + 10 <= health.as_of.timestamp())
+               for p in health.series)
     again = ep.health(window_s=120)  # reading again counts nothing twice
     assert [v.requests for v in again.versions] == [v.requests for v in health.versions]
 
@@ -164,3 +166,28 @@ def test_statistics() -> None:
     q = stats.quality(y, np.full(1000, y.mean()))
     assert q["normalized_entropy"] == pytest.approx(1.0, abs=1e-6)
     assert q["calibration"] == pytest.approx(1.0)
+
+
+def test_the_signature_gate_keeps_production_callers_working() -> None:
+    from datetime import UTC, datetime
+
+    from griffin_lab.launch.gates import signature_gate
+    from griffin_lab.registry.schemas import ModelVersionInfo
+
+    def version(n: int, inputs: list[dict]) -> ModelVersionInfo:
+        return ModelVersionInfo(model="m", version=n, framework="lightgbm", artifact_uri="x",
+                                signature={"inputs": inputs, "outputs": [{"name": "p"}]},
+                                status="ready", created_at=datetime.now(UTC),
+                                created_by="t")
+
+    prod = version(1, [{"name": "a", "type": "float32", "nullable": True},
+                       {"name": "b", "type": "float32"}])
+    same = signature_gate(version(2, [{"name": "a", "type": "float32", "nullable": True}]),
+                          prod, 1)
+    assert same.passed and "ignores b" in same.message
+    strict = signature_gate(version(3, [{"name": "a", "type": "float32"}]), prod, 1)
+    assert not strict.passed and "missing values" in strict.message
+    extra = signature_gate(version(4, [{"name": "c", "type": "float32"}]), prod, 1)
+    assert not extra.passed and "c" in extra.detail["missing"]
+    retyped = signature_gate(version(5, [{"name": "b", "type": "int64"}]), prod, 3)
+    assert not retyped.passed and retyped.required

@@ -21,23 +21,17 @@ import pytest
 
 import griffin_lab
 from griffin_lab.errors import Conflict, EngineUnavailable, InvalidInput, NotFound
-from griffin_lab.platform import Platform
 from griffin_lab.sdk import Client
-from tests.servers import Lab, start_lab
+from tests.servers import Lab, serving_lab
 
 FEATURES = ["basket_size", "days_since", "orders"]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    home = tmp_path_factory.mktemp("serving-home")
-    server = start_lab(home, tmp_path_factory.mktemp("serving-root"))
-    try:
+    with serving_lab(tmp_path_factory.mktemp("serving-home"),
+                     tmp_path_factory.mktemp("serving-root")) as server:
         yield server
-    finally:
-        server.stop()
-        with Platform.from_settings(home=home) as platform:
-            platform.serving.stop_all()
 
 
 @pytest.fixture(scope="module")

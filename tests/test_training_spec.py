@@ -129,3 +129,22 @@ def test_a_bad_llm_spec_names_the_field_and_line(edit: tuple[str, str], field: s
     assert err.value.field == field
     assert f"(line {line})" in err.value.message
     assert words in err.value.message
+
+
+def test_a_lightgbm_signature_takes_the_features_trained_with_missing_values() -> None:
+    import numpy as np
+
+    from griffin_lab.training.data import Split
+    from griffin_lab.training.runtimes.common import signature
+    from griffin_lab.training.runtimes.lightgbm import _with_missing
+
+    x_train = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]], dtype=np.float32)
+    x_valid = np.array([[1.0, 2.0, np.nan]], dtype=np.float32)
+    split = Split(x_train=x_train, y_train=None, x_valid=x_valid, y_valid=None,
+                  valid_index=None, train_rows_total=2)
+    names = ["a", "b", "c"]
+    cfg = {"data": {"feature_columns": names, "task": "binary", "label": "y"}}
+    inputs = signature(cfg, "prediction", _with_missing(names, split))["inputs"]
+    assert inputs == [{"name": "a", "type": "float32"},
+                      {"name": "b", "type": "float32", "nullable": True},
+                      {"name": "c", "type": "float32", "nullable": True}]

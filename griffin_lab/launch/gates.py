@@ -35,6 +35,11 @@ def _fields(signature: dict[str, Any], key: str) -> dict[str, str]:
     return {str(f.get("name")): str(f.get("type")) for f in (signature or {}).get(key) or []}
 
 
+def _nullable(signature: dict[str, Any]) -> set[str]:
+    return {str(f.get("name")) for f in (signature or {}).get("inputs") or []
+            if f.get("nullable")}
+
+
 def signature_gate(candidate: ModelVersionInfo, production: ModelVersionInfo | None,
                    tier: int) -> GateResult:
     need = "signature" in required(tier)
@@ -55,8 +60,14 @@ def signature_gate(candidate: ModelVersionInfo, production: ModelVersionInfo | N
             f"{n} {prod_in[n]} -> {cand_in[n]}" for n in retyped))
     if len(cand_out) != len(prod_out):
         problems.append(f"has {len(cand_out)} outputs where production has {len(prod_out)}")
+    strict = sorted(n for n in set(cand_in) & set(prod_in)
+                    if n in _nullable(production.signature)
+                    and n not in _nullable(candidate.signature))
+    if strict:
+        problems.append(f"refuses missing values production takes: {', '.join(strict)}")
     dropped = sorted(set(prod_in) - set(cand_in))
-    detail = {"missing": missing, "retyped": retyped, "ignored": dropped}
+    detail = {"missing": missing, "retyped": retyped, "not_nullable": strict,
+              "ignored": dropped}
     if problems:
         return GateResult(name="signature", required=need, passed=False,
                           message="; ".join(problems), detail=detail)

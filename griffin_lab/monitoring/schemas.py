@@ -39,9 +39,12 @@ class VersionHealth(BaseModel):
 
 
 class HealthPoint(BaseModel):
-    at: datetime
+    at: datetime = Field(description="Start of the step.")
+    complete: bool = Field(True, description="False for the step still being counted (its "
+                           "requests/s are divided by the whole step).")
     version: int
-    role: str
+    role: str = Field(description="The version's role now (after a switch, its earlier "
+                      "points take its new role).")
     requests_per_s: float
     p50_ms: float | None
     p99_ms: float | None
@@ -95,10 +98,15 @@ class StabilityQuery(BaseModel):
 
 class TierBounds(BaseModel):
     tier: int
-    calibration_low: float
+    calibration_low: float = Field(description="Lowest calibration allowed, relative to the "
+                                   "offline calibration when there is a baseline.")
     calibration_high: float
+    baseline_calibration: float | None = Field(None, description="The version's offline "
+                                               "calibration, which windows are compared to.")
     max_normalized_entropy: float
     min_outcomes: int = Field(description="A window with fewer outcomes is not judged.")
+    min_each_class: int = Field(description="Nor one with fewer positive or negative "
+                                "outcomes than this (a rate from a handful is noise).")
 
 
 class QualityWindow(BaseModel):

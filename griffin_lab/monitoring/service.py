@@ -34,6 +34,7 @@ from ..errors import InvalidInput, NotFound
 from ..local_processes import alive
 from ..registry.schemas import HealthUpdate
 from ..registry.service import RegistryService
+from ..serving.service import ServingService
 from ..serving.tables import EndpointRow
 from ..settings import Settings
 from . import request_log, stats
@@ -64,6 +65,8 @@ ACTOR = "griffin-monitoring"
 TIER_LIMITS = {0: (0.90, 1.10, 0.05), 1: (0.85, 1.15, 0.10), 2: (0.80, 1.25, 0.20),
                3: (0.70, 1.40, 0.30)}
 MIN_OUTCOMES = 50
+MIN_EACH_CLASS = 10
+ASSESS_WINDOW_S = 60  # the registry's verdict looks at the last minute of traffic
 MIN_REQUESTS = 20  # a version with fewer requests in the window is not judged
 
 
@@ -143,8 +146,9 @@ def _pid_alive(name: str) -> bool:
 
 
 class MonitoringService:
-    def __init__(self, settings: Settings, db: Database, registry: RegistryService) -> None:
-        self.settings, self.db, self.registry = settings, db, registry
+    def __init__(self, settings: Settings, db: Database, registry: RegistryService,
+                 serving: ServingService) -> None:
+        self.settings, self.db, self.registry, self.serving = settings, db, registry, serving
         self.root = request_log_root(settings.home)
         self._baselines: dict[tuple[str, int], Any] = {}
         self._pruned_at = 0.0
@@ -272,14 +276,6 @@ class MonitoringService:
             self._pruned_at = now
 
     # -- health ----------------------------------------------------------------------------
-    def _endpoint(self, name: str) -> EndpointRow:
-        with self.db.session() as session:
-            row = session.execute(select(EndpointRow).where(
-                EndpointRow.name == name, EndpointRow.state == "active")).scalar()
-        if row is None:
-            raise NotFound(f"No endpoint named {name!r}", field="name")
-        return row
-
     def baseline(self, model: str, version: int) -> Any:
         """The version's validation split: a frame with ``label`` and ``prediction``, or None
         (a version registered from a file has none)."""
@@ -310,7 +306,7 @@ class MonitoringService:
         if query.step_s % BUCKET_S:
             raise InvalidInput(f"step_s must be a multiple of {BUCKET_S} s", field="step_s")
         self.ingest()
-        endpoint = self._endpoint(name)
+        endpoint = self.serving.row(name)
         now = time.time()
         since = _at((now - query.window_s) // BUCKET_S * BUCKET_S)
         with self.db.session() as session:
@@ -323,7 +319,7 @@ class MonitoringService:
         versions = [self._version_health(endpoint, version, shadow, found, now,
                                          query.window_s)
                     for (version, shadow), found in sorted(groups.items())]
-        series = self._series(endpoint, rows, query.step_s)
+        series = self._series(endpoint, rows, query.step_s, now)
         status, reasons = self._judge(endpoint, versions)
         return EndpointHealth(endpoint=name, model=endpoint.model, window_s=query.window_s,
                               step_s=query.step_s, as_of=_at(now), status=status,
@@ -346,7 +342,10 @@ class MonitoringService:
         hist = stats.merge_histograms(r.latency_hist for r in rows)
         span = min(float(window_s), max(float(BUCKET_S), now - _epoch(rows[0].start)))
         count = sum(r.prediction_count for r in rows)
+        # each bucket keeps at most SAMPLE_VALUES values: weigh them by what they stand for
         sample = [v for r in rows for v in r.prediction_sample]
+        weights = [r.prediction_count / len(r.prediction_sample) for r in rows
+                   for _ in r.prediction_sample]
         baseline = self.baseline(endpoint.model, version)
         reference = None if baseline is None else baseline["prediction"].to_numpy()
         edges, counts = stats.histogram(sample, span=(0.0, 1.0) if sample and min(sample) >= 0
@@ -363,10 +362,11 @@ class MonitoringService:
             max_ms=_round(max(r.latency_max_ms for r in rows)),
             mean_prediction=(sum(r.prediction_sum for r in rows) / count if count else None),
             prediction_histogram=PredictionHistogram(edges=edges, counts=counts),
-            psi=_round(None if reference is None else stats.psi(reference, sample), 4),
+            psi=_round(None if reference is None else stats.psi(reference, sample,
+                                                                  weights=weights), 4),
             baseline_mean=None if reference is None else float(reference.mean()))
 
-    def _series(self, endpoint: EndpointRow, rows: list[BucketRow], step: int
+    def _series(self, endpoint: EndpointRow, rows: list[BucketRow], step: int, now: float
                 ) -> list[HealthPoint]:
         groups: dict[tuple[int, int, bool], list[BucketRow]] = defaultdict(list)
         for row in rows:
@@ -378,7 +378,8 @@ class MonitoringService:
             hist = stats.merge_histograms(r.latency_hist for r in found)
             count = sum(r.prediction_count for r in found)
             points.append(HealthPoint(
-                at=_at(start), version=version, role=self._role(endpoint, version, shadow),
+                at=_at(start), complete=start + step <= now, version=version,
+                role=self._role(endpoint, version, shadow),
                 requests_per_s=round(requests / step, 3),
                 p50_ms=_round(stats.percentile(hist, 0.5)),
                 p99_ms=_round(stats.percentile(hist, 0.99)),
@@ -459,11 +460,16 @@ class MonitoringService:
                     .distinct()).scalars())
         return found
 
-    def bounds(self, tier: int, baseline_ne: float | None) -> TierBounds:
+    def bounds(self, tier: int, offline: QualityWindow | None) -> TierBounds:
+        """The tier's limits. Stability is about change: with an offline baseline, windows
+        are judged against the version's own calibration and normalized entropy there."""
         low, high, rise = TIER_LIMITS.get(tier, TIER_LIMITS[3])
-        ceiling = (baseline_ne if baseline_ne is not None else 1.0) * (1 + rise)
+        ne = offline.normalized_entropy if offline is not None else None
+        ceiling = (ne if ne is not None else 1.0) * (1 + rise)
         return TierBounds(tier=tier, calibration_low=low, calibration_high=high,
-                          max_normalized_entropy=round(ceiling, 4), min_outcomes=MIN_OUTCOMES)
+                          baseline_calibration=offline.calibration if offline else None,
+                          max_normalized_entropy=round(ceiling, 4), min_outcomes=MIN_OUTCOMES,
+                          min_each_class=MIN_EACH_CLASS)
 
     def _labelled(self, model: str, since: datetime) -> Any:
         """Outcomes since ``since`` with the latest live prediction before each."""
@@ -498,7 +504,7 @@ class MonitoringService:
         baseline = self.baseline(model, serving) if serving else None
         if baseline is not None:
             offline = _window(None, None, baseline["label"], baseline["prediction"])
-        bounds = self.bounds(tier, offline.normalized_entropy if offline else None)
+        bounds = self.bounds(tier, offline)
         now = time.time()
         first = (now // query.window_s - query.windows + 1) * query.window_s
         frame = self._labelled(model, _at(first) - timedelta(seconds=query.window_s))
@@ -534,7 +540,7 @@ class MonitoringService:
         level, reasons = 0, []
         order = {"idle": 0, "ok": 0, "warning": 1, "critical": 2}
         for name in names:
-            h = self.health(name, HealthQuery(window_s=300))
+            h = self.health(name, HealthQuery(window_s=ASSESS_WINDOW_S))
             level = max(level, order[h.status])
             reasons += [f"{name}: {r}" for r in h.reasons]
         report = self.stability(model, StabilityQuery(window_s=3600, windows=24))
@@ -589,13 +595,19 @@ def _window(start: datetime | None, end: datetime | None, labels: Any, predictio
 
 
 def _judged(window: QualityWindow, bounds: TierBounds) -> QualityWindow:
-    if window.outcomes < bounds.min_outcomes:
+    positives = round((window.observed_rate or 0.0) * window.outcomes)
+    if (window.outcomes < bounds.min_outcomes
+            or min(positives, window.outcomes - positives) < bounds.min_each_class):
         return window
     problems = []
-    if window.calibration is not None and not (
-            bounds.calibration_low <= window.calibration <= bounds.calibration_high):
-        problems.append(f"calibration {window.calibration:.2f} outside "
-                        f"[{bounds.calibration_low:.2f}, {bounds.calibration_high:.2f}]")
+    if window.calibration is not None:
+        reference = bounds.baseline_calibration or 1.0
+        relative = window.calibration / reference
+        if not bounds.calibration_low <= relative <= bounds.calibration_high:
+            against = (f" ({relative:.2f}x the offline {reference:.2f})"
+                       if bounds.baseline_calibration else "")
+            problems.append(f"calibration {window.calibration:.2f}{against} outside "
+                            f"[{bounds.calibration_low:.2f}, {bounds.calibration_high:.2f}]")
     if (window.normalized_entropy is not None
             and window.normalized_entropy > bounds.max_normalized_entropy):
         problems.append(f"normalized entropy {window.normalized_entropy:.3f} above "

@@ -49,19 +49,23 @@ def edges_from(baseline: Sequence[float], bins: int = 10) -> np.ndarray:
     return np.concatenate(([-np.inf], inner, [np.inf]))
 
 
-def shares(values: Sequence[float], edges: np.ndarray) -> np.ndarray:
-    counts, _ = np.histogram(np.asarray(values, dtype=float), bins=edges)
-    return counts / max(counts.sum(), 1)
+def shares(values: Sequence[float], edges: np.ndarray,
+           weights: Sequence[float] | None = None) -> np.ndarray:
+    counts, _ = np.histogram(np.asarray(values, dtype=float), bins=edges, weights=weights)
+    total = counts.sum()
+    return counts / (total if total > 0 else 1)
 
 
-def psi(baseline: Sequence[float], current: Sequence[float], bins: int = 10) -> float | None:
+def psi(baseline: Sequence[float], current: Sequence[float], bins: int = 10,
+        weights: Sequence[float] | None = None) -> float | None:
     """Population stability index of ``current`` against ``baseline`` (deciles of the
-    baseline): < 0.1 stable, 0.1-0.25 a moderate shift, > 0.25 a large one."""
+    baseline): < 0.1 stable, 0.1-0.25 a moderate shift, > 0.25 a large one. ``weights``
+    (one per current value) say how many predictions each sampled value stands for."""
     if len(baseline) < bins or len(current) == 0:
         return None
     edges = edges_from(baseline, bins)
     expected = np.clip(shares(baseline, edges), SHARE_FLOOR, None)
-    actual = np.clip(shares(current, edges), SHARE_FLOOR, None)
+    actual = np.clip(shares(current, edges, weights), SHARE_FLOOR, None)
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 

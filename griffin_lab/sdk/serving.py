@@ -17,6 +17,16 @@ from .client import _build
 from .transport import Transport
 
 
+def _records(rows: Any) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN (not JSON) becomes null."""
+    import math
+
+    if hasattr(rows, "to_dict"):
+        rows = rows.to_dict(orient="records")
+    return [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+            for r in rows]
+
+
 class Endpoint:
     """A deployed model behind its stable address.
 
@@ -41,14 +51,13 @@ class Endpoint:
         return self
 
     def predict(self, rows: Any, ids: Any = None, timeout: float = 30.0) -> list[Any]:
-        """Send rows (a list of dicts or a DataFrame) to the endpoint; its predictions.
+        """Send rows (a list of dicts or a DataFrame; missing values go as null) to the
+        endpoint; its predictions.
         ``ids`` (one per row) name the rows, so outcomes logged later
         (``client.monitoring.log_outcomes``) are joined to these predictions."""
         import httpx
 
-        if hasattr(rows, "to_dict"):
-            rows = rows.to_dict(orient="records")
-        body: dict[str, Any] = {"instances": list(rows)}
+        body: dict[str, Any] = {"instances": _records(rows)}
         if ids is not None:
             body["ids"] = [i if isinstance(i, int) else str(i) for i in ids]
         response = httpx.post(f"{self.url}/predict", json=body, timeout=timeout)

@@ -197,7 +197,7 @@ class ServingService:
                 **changes: Any) -> EndpointDetail:
         """Start what the change needs, then switch the row and reconcile."""
         with self._locked():
-            endpoint = self._row(name)
+            endpoint = self.row(name)
             if start is not None:
                 self._ensure(endpoint, *start)
             with self.db.session(write=True) as session:
@@ -225,7 +225,7 @@ class ServingService:
         timer.start()
 
     def promote(self, name: str, body: PromoteRequest, actor: str) -> EndpointDetail:
-        endpoint = self._row(name)
+        endpoint = self.row(name)
         self.registry.version(endpoint.model, body.version)  # exists, or a clear 404
         if body.mode == "replace":
             if body.version == endpoint.primary_version and endpoint.candidate_version is None:
@@ -245,7 +245,7 @@ class ServingService:
 
     def rollback(self, name: str, actor: str) -> EndpointDetail:
         """Drop a candidate; with none, go back to the previous primary version."""
-        endpoint = self._row(name)
+        endpoint = self.row(name)
         if endpoint.candidate_version is not None:
             return self._change(name, actor, "rolled_back", None, candidate_version=None,
                                 mode="single", split=0.0,
@@ -260,7 +260,7 @@ class ServingService:
                             message=f"rolled back to v{endpoint.previous_version}")
 
     def scale(self, name: str, workers: int, actor: str) -> EndpointDetail:
-        endpoint = self._row(name)
+        endpoint = self.row(name)
         if workers == endpoint.workers:
             return self.get(name)
         return self._change(name, actor, "scaled", (endpoint.primary_version, workers),
@@ -271,7 +271,7 @@ class ServingService:
         (after the grace period for in-flight requests); without, they stop in the
         background."""
         with self._locked():
-            endpoint = self._row(name)
+            endpoint = self.row(name)
             with self.db.session(write=True) as session:
                 row = session.get(EndpointRow, endpoint.id)
                 row.state, row.updated_at = "deleted", utcnow()
@@ -288,18 +288,19 @@ class ServingService:
     def retire_now(self, name: str) -> int:
         """Stop the endpoint's processes that nothing routes to any more (waiting out their
         grace period); how many are still running afterwards (0 when all are stopped)."""
-        endpoint = self._row(name)
+        endpoint = self.row(name)
         for _ in range(3):
             self.reconcile()
             left = [p for p in self._live(endpoint.id)
-                    if _role(self._row(name), p) == "retired"]
+                    if _role(self.row(name), p) == "retired"]
             if not left:
                 return 0
             time.sleep(GRACE_S + 0.2)
         return len(left)
 
     # -- reading -------------------------------------------------------------------------
-    def _row(self, name: str) -> EndpointRow:
+    def row(self, name: str) -> EndpointRow:
+        """The active endpoint named ``name`` (``NotFound`` otherwise)."""
         with self.db.session() as session:
             row = session.execute(select(EndpointRow).where(
                 EndpointRow.name == name, EndpointRow.state == "active")).scalar()
@@ -314,7 +315,7 @@ class ServingService:
             return [EndpointInfo(**_info(r)) for r in rows]
 
     def get(self, name: str, events: int = 30) -> EndpointDetail:
-        endpoint = self._row(name)
+        endpoint = self.row(name)
         with self.db.session() as session:
             processes = session.execute(select(ProcessRow).where(
                 ProcessRow.endpoint_id == endpoint.id, ProcessRow.status.in_(LIVE))

@@ -66,10 +66,7 @@ export function HealthSection(props: {
     if (!health) {
       return [];
     }
-    const asOf = new Date(health.as_of).getTime();
-    return health.series.filter(
-      p => new Date(p.at).getTime() + health.step_s * 1000 <= asOf
-    );
+    return health.series.filter(p => p.complete);
   }, [health]);
   const { series, span } = React.useMemo(() => {
     const out = new Map<SeriesField, ILineSeries[]>();

@@ -116,36 +116,20 @@ export function LaunchForm(props: {
                 <option value="no">automatic once gates pass</option>
               </select>
             </div>
-            <div className="griffin-field">
-              <label htmlFor={`${id}-shadow`}>Shadow seconds</label>
-              <input
-                id={`${id}-shadow`}
-                className="griffin-input"
-                type="number"
-                min={0}
-                max={3600}
-                step="any"
-                required
-                value={shadow}
-                data-griffin-input="launch-shadow-s"
-                onChange={event => setShadow(event.target.value)}
-              />
-            </div>
-            <div className="griffin-field">
-              <label htmlFor={`${id}-watch`}>Watch seconds</label>
-              <input
-                id={`${id}-watch`}
-                className="griffin-input"
-                type="number"
-                min={0}
-                max={3600}
-                step="any"
-                required
-                value={watch}
-                data-griffin-input="launch-watch-s"
-                onChange={event => setWatch(event.target.value)}
-              />
-            </div>
+            <SecondsField
+              id={`${id}-shadow`}
+              label="Shadow seconds"
+              name="launch-shadow-s"
+              value={shadow}
+              onChange={setShadow}
+            />
+            <SecondsField
+              id={`${id}-watch`}
+              label="Watch seconds"
+              name="launch-watch-s"
+              value={watch}
+              onChange={setWatch}
+            />
           </div>
           <div className="griffin-field">
             <label htmlFor={`${id}-reason`}>Reason</label>
@@ -190,5 +174,33 @@ export function LaunchForm(props: {
         {tier !== null ? <TierBadge tier={tier} /> : null}
       </div>
     </form>
+  );
+}
+
+/** A number of seconds (0 to an hour) for one of the launch's windows. */
+function SecondsField(props: {
+  id: string;
+  label: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  const { id, label, name, value, onChange } = props;
+  return (
+    <div className="griffin-field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        className="griffin-input"
+        type="number"
+        min={0}
+        max={3600}
+        step="any"
+        required
+        value={value}
+        data-griffin-input={name}
+        onChange={event => onChange(event.target.value)}
+      />
+    </div>
   );
 }

@@ -25,9 +25,8 @@ import pandas as pd
 import pytest
 
 import griffin_lab
-from griffin_lab.platform import Platform
 from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
-from tests.servers import Lab, start_lab
+from tests.servers import Lab, serving_lab
 
 pytestmark = pytest.mark.browser
 
@@ -89,15 +88,10 @@ class Traffic:
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab with a Griffin home of its own; its serving processes stop with it."""
-    home = tmp_path_factory.mktemp("griffin-deployments")
-    lab = start_lab(home, tmp_path_factory.mktemp("deployments-root"),
-                    extra_args=["--LabApp.expose_app_in_browser=True"])
-    try:
+    with serving_lab(tmp_path_factory.mktemp("griffin-deployments"),
+                     tmp_path_factory.mktemp("deployments-root"),
+                     extra_args=["--LabApp.expose_app_in_browser=True"]) as lab:
         yield lab
-    finally:
-        lab.stop()
-        with Platform.from_settings(home=home) as platform:
-            platform.serving.stop_all()
 
 
 def _get(lab: Lab, path: str) -> Any:

@@ -78,9 +78,14 @@ def write_results(out: ArtifactDir, *, metrics: dict[str, Any], importance: dict
     out.write_frame("validation_predictions.parquet", predictions)
 
 
-def signature(cfg: dict[str, Any], output: str) -> dict[str, Any]:
+def signature(cfg: dict[str, Any], output: str, nullable: Any = ()) -> dict[str, Any]:
+    """Inputs in training's column order; ``nullable`` names the features the model was
+    trained with missing values in (a model that handles them, like LightGBM, takes them)."""
     data = cfg["data"]
-    return {"inputs": [{"name": c, "type": "float32"} for c in data["feature_columns"]],
+    missing = set(nullable)
+    return {"inputs": [{"name": c, "type": "float32", **({"nullable": True} if c in missing
+                                                           else {})}
+                       for c in data["feature_columns"]],
             "outputs": [{"name": output, "type": "float32"}],
             "task": data["task"], "label": data["label"]}
 

@@ -146,7 +146,7 @@ def fit(cfg: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     final["train_seconds"] = time.monotonic() - started  # load + fit + results
     write_results(out, metrics={"final": final, "history": history}, importance=importance,
                   predictions=predictions_frame(split, predicted),
-                  signature=signature(cfg, "prediction"))
+                  signature=signature(cfg, "prediction", _with_missing(names, split)))
     sink.flush(message=f"finished: {best} rounds")
     return final
 
@@ -155,3 +155,12 @@ def trainer(cfg: dict[str, Any]) -> Any:
     from ray.train.lightgbm import LightGBMTrainer
 
     return make_trainer(LightGBMTrainer, cfg)
+
+
+def _with_missing(names: list[str], split: Any) -> list[str]:
+    """Features with missing values in this worker's training rows or the validation rows:
+    LightGBM learned where to send them, so serving takes them too."""
+    import numpy as np
+
+    missing = np.isnan(split.x_train).any(axis=0) | np.isnan(split.x_valid).any(axis=0)
+    return [n for n, m in zip(names, missing, strict=True) if m]
