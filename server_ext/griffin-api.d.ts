@@ -3663,12 +3663,26 @@ export interface components {
         };
         /** TierBounds */
         TierBounds: {
+            /**
+             * Baseline Calibration
+             * @description The version's offline calibration, which windows are compared to.
+             * @default null
+             */
+            baseline_calibration: number | null;
             /** Calibration High */
             calibration_high: number;
-            /** Calibration Low */
+            /**
+             * Calibration Low
+             * @description Lowest calibration allowed, relative to the offline calibration when there is a baseline.
+             */
             calibration_low: number;
             /** Max Normalized Entropy */
             max_normalized_entropy: number;
+            /**
+             * Min Each Class
+             * @description Nor one with fewer positive or negative outcomes than this (a rate from a handful is noise).
+             */
+            min_each_class: number;
             /**
              * Min Outcomes
              * @description A window with fewer outcomes is not judged.
