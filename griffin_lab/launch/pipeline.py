@@ -122,15 +122,14 @@ class Pipeline:
         except GriffinError as exc:
             raise Halt("blocked", f"v{version} could not be served: {exc.message}") from None
         start_s = time.perf_counter() - started
-        self.replays["candidate"] = cand = replay(staging.url, self.bodies)
+        self._replay(staging.url)
+        cand = self.replays["candidate"]
         cand.requests_per_s = burst(staging.url, self.bodies)
         outcome: dict[str, Any] = {"replayed": len(self.bodies), "synthetic": self.synthetic,
                                    "staging": staging.url, "start_s": round(start_s, 2),
                                    "candidate": cand.summary()}
-        if self.production is not None:
-            prod_url = self.serving.get(self.endpoint).url
-            self.replays["production"] = prod = replay(prod_url, self.bodies)
-            outcome["production"] = prod.summary()
+        if "production" in self.replays:
+            outcome["production"] = self.replays["production"].summary()
         source = "synthetic requests" if self.synthetic else "recorded requests"
         note = (f"{len(self.bodies)} {source}: candidate p99 "
                 f"{_ms(cand.percentile(0.99))}, {cand.requests_per_s} req/s")
@@ -138,8 +137,39 @@ class Pipeline:
             note += f"; production p99 {_ms(self.replays['production'].percentile(0.99))}"
         return outcome, note
 
+    def _replay(self, staging_url: str) -> None:
+        """Replay the bodies at the candidate and, interleaved, at production."""
+        urls = [staging_url]
+        if self.production is not None:
+            urls.append(self.serving.get(self.endpoint).url)
+        answers = replay(urls, self.bodies)
+        self.replays["candidate"] = answers[0]
+        if len(answers) > 1:
+            self.replays["production"] = answers[1]
+
+    def _latency(self, tier: int) -> GateResult:
+        """The latency gate; a failed p99 comparison is measured once more before it
+        blocks (a p99 over a few hundred requests is one or two of them: one stall of
+        this machine moves it), and the gate judges the second measurement."""
+        def judge() -> GateResult:
+            cand, prod = self.replays["candidate"], self.replays.get("production")
+            return g.latency_gate(cand.percentile(0.99),
+                                  None if prod is None else prod.percentile(0.99), tier)
+
+        first = judge()
+        if first.passed is not False:
+            return first
+        with contextlib.suppress(GriffinError):
+            self._replay(self.serving.get(self.staging).url)
+            second = judge()
+            second.detail["first_measurement"] = first.detail
+            second.message += f" (measured twice; first: {first.message})"
+            return second
+        return first
+
     def approval(self) -> tuple[dict[str, Any], str]:
         tier = self.row["tier"]
+        latency = self._latency(tier)
         cand, prod = self.replays["candidate"], self.replays.get("production")
         assert self.candidate is not None
         results = [
@@ -147,8 +177,7 @@ class Pipeline:
             g.metrics_gate(self.candidate, self.production, tier,
                            float(self.request["tolerance"])),
             self._stability(cand, prod, tier),
-            g.latency_gate(cand.percentile(0.99),
-                           None if prod is None else prod.percentile(0.99), tier),
+            latency,
         ]
         self.service.save_gates(self.id, results)
         blocking = [r for r in results if r.required and r.passed is not True]

@@ -89,38 +89,51 @@ def paired(a: Replay, b: Replay) -> tuple[list[float], list[float]]:
     return left, right
 
 
-def replay(url: str, bodies: list[str], timeout: float = 30.0, warm_up: int = 5) -> Replay:
-    """Send ``bodies`` one at a time to ``url``/predict (after ``warm_up`` untimed ones: a
-    process that just started answers its first requests slowly)."""
+def _send(http: Any, url: str, body: str, result: Replay) -> None:
     import httpx
 
-    result = Replay()
+    result.requests += 1
+    started = time.perf_counter()
+    try:
+        r = http.post(f"{url}/predict", content=body, headers=HEADERS)
+    except httpx.HTTPError as exc:
+        result.failed += 1
+        result.errors.append(repr(exc)[:200])
+        result.answers.append(None)
+        return
+    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if r.status_code >= 500:
+        result.failed += 1
+        result.errors.append(f"{r.status_code} {r.text[:200]}")
+        result.answers.append(None)
+    elif r.status_code >= 400:
+        result.rejected += 1
+        result.errors.append(f"{r.status_code} {r.text[:200]}")
+        result.answers.append(None)
+    else:
+        result.answers.append(_values(r.json()))
+
+
+def replay(urls: list[str], bodies: list[str], timeout: float = 30.0,
+           warm_up: int = 5) -> list[Replay]:
+    """Send each of ``bodies`` to every one of ``urls``/predict, one request at a time, and
+    return one ``Replay`` per URL. With several URLs the requests interleave (body by body,
+    the first to be asked taking turns), so a stall of this machine falls on all of them
+    alike rather than on whichever was measured second. ``warm_up`` untimed requests go to
+    each first: a process that just started answers its first requests slowly."""
+    import httpx
+
+    results = [Replay() for _ in urls]
     with httpx.Client(timeout=timeout, trust_env=False) as http:
-        for body in bodies[:warm_up]:
-            with contextlib.suppress(httpx.HTTPError):
-                http.post(f"{url}/predict", content=body, headers=HEADERS)
-        for body in bodies:
-            result.requests += 1
-            started = time.perf_counter()
-            try:
-                r = http.post(f"{url}/predict", content=body, headers=HEADERS)
-            except httpx.HTTPError as exc:
-                result.failed += 1
-                result.errors.append(repr(exc)[:200])
-                result.answers.append(None)
-                continue
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if r.status_code >= 500:
-                result.failed += 1
-                result.errors.append(f"{r.status_code} {r.text[:200]}")
-                result.answers.append(None)
-            elif r.status_code >= 400:
-                result.rejected += 1
-                result.errors.append(f"{r.status_code} {r.text[:200]}")
-                result.answers.append(None)
-            else:
-                result.answers.append(_values(r.json()))
-    return result
+        for url in urls:
+            for body in bodies[:warm_up]:
+                with contextlib.suppress(httpx.HTTPError):
+                    http.post(f"{url}/predict", content=body, headers=HEADERS)
+        for i, body in enumerate(bodies):
+            for k in range(len(urls)):
+                j = (i + k) % len(urls)
+                _send(http, urls[j], body, results[j])
+    return results
 
 
 def burst(url: str, bodies: list[str], clients: int = 4, seconds: float = 2.0) -> float:
