@@ -39,6 +39,12 @@ def deploy(
     port: int = typer.Option(None, help="Stable port on 127.0.0.1 (default: a free one; "
                              "local only)."),
     workers: int = typer.Option(1, help="BentoML worker processes (in each pod)."),
+    online_features: bool = typer.Option(
+        False, "--online-features", help="Requests may send entity keys only; the endpoint "
+        "reads the features the version was trained on from the online store (local only)."),
+    feature: list[str] = typer.Option(None, "--feature", help="A view:feature the endpoint "
+                                      "reads from the online store (repeat; implies "
+                                      "--online-features; local only)."),
     out: Path = typer.Option(None, "--out", help="Folder to write (kubernetes only)."),
     replicas: int = typer.Option(None, help="Pods of the Deployment (kubernetes; default 1)."),
     cpu: str = typer.Option(None, help="CPU of each pod: 500m, 2 (kubernetes; default 1)."),
@@ -64,8 +70,9 @@ def deploy(
             verb = "is" if len(given) == 1 else "are"
             _fail(InvalidInput(f"{', '.join(given)} {verb} for --target kubernetes only; a "
                                "local endpoint serves on this machine", field="target"))
-        _run(lambda c: c.deploy(model, name=name, port=port, workers=workers).detail,
-             as_json, _show)
+        loading: bool | list[str] = list(feature) if feature else online_features
+        _run(lambda c: c.deploy(model, name=name, port=port, workers=workers,
+                                online_features=loading).detail, as_json, _show)
         return
     if target != "kubernetes":
         _fail(InvalidInput(f"--target {target!r} is not a target: use local or kubernetes",

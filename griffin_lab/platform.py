@@ -37,7 +37,7 @@ class Platform:
         self.features = FeatureStoreService(settings, db)
         self.registry = RegistryService(db, settings.resolved_artifact_root)
         self.training = TrainingService(settings, db, self.features, self.system)
-        self.serving = ServingService(settings, db, self.registry)
+        self.serving = ServingService(settings, db, self.registry, self.features)
         self.monitoring = MonitoringService(settings, db, self.registry, self.serving)
         self.launches = LaunchService(db, self.registry, self.serving, self.monitoring)
 

@@ -1109,6 +1109,12 @@ export interface components {
              */
             name: string | null;
             /**
+             * Online Features
+             * @description Feature loading: requests may send entity keys only (`{"entities": [{"user_id": 1, ...}]}`) and the endpoint reads the model's features from the feature store's online store before predicting. `true`: the features the version was trained on (its lineage); a list: these `view:feature` references. Values sent beside the keys are used as given.
+             * @default false
+             */
+            online_features: boolean | string[];
+            /**
              * Port
              * @description Stable port on 127.0.0.1 (default: a free one).
              * @default null
@@ -1168,6 +1174,11 @@ export interface components {
             /** Created By */
             created_by: string;
             /**
+             * Entity Keys
+             * @description The entity keys those requests carry.
+             */
+            entity_keys?: string[];
+            /**
              * Events
              * @description What reconcile saw and did, newest first.
              */
@@ -1180,6 +1191,11 @@ export interface components {
             model: string;
             /** Name */
             name: string;
+            /**
+             * Online Features
+             * @description Features the endpoint reads from the online store for requests that carry entity keys (empty: off).
+             */
+            online_features?: string[];
             /** Port */
             port: number;
             /** Previous Version */
@@ -1249,6 +1265,11 @@ export interface components {
             created_at: string;
             /** Created By */
             created_by: string;
+            /**
+             * Entity Keys
+             * @description The entity keys those requests carry.
+             */
+            entity_keys?: string[];
             /** Message */
             message: string;
             /** Mode */
@@ -1257,6 +1278,11 @@ export interface components {
             model: string;
             /** Name */
             name: string;
+            /**
+             * Online Features
+             * @description Features the endpoint reads from the online store for requests that carry entity keys (empty: off).
+             */
+            online_features?: string[];
             /** Port */
             port: number;
             /** Previous Version */

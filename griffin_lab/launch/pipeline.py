@@ -115,9 +115,14 @@ class Pipeline:
         if not self.bodies:
             self.bodies, self.synthetic = synthetic_bodies(self.candidate.signature), True
         started = time.perf_counter()
+        online: list[str] = []  # recorded bodies may carry entity keys only: read the same
+        if self.production is not None:
+            online = list((self.serving.row(self.endpoint).online_features or {})
+                          .get("features") or [])
         try:
             staging = self.serving.deploy(DeployRequest(model=f"{model}@{version}",
-                                                        name=self.staging, workers=1),
+                                                        name=self.staging, workers=1,
+                                                        online_features=online),
                                           self.actor)
         except GriffinError as exc:
             raise Halt("blocked", f"v{version} could not be served: {exc.message}") from None

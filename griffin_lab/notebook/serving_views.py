@@ -9,6 +9,7 @@ from typing import Any
 from .magics import GriffinMagics, MagicUsageError, line_command
 
 DEPLOY_OPTIONS = {"--name": str, "--port": int, "--workers": int}
+DEPLOY_FLAGS = {"--online-features": True}
 LAUNCH_OPTIONS = {"--endpoint": str, "--tolerance": float, "--shadow": float,
                   "--watch": float, "--replay": int, "--workers": int, "--reason": str}
 LAUNCH_FLAGS = {"--approval": True, "--no-approval": False}
@@ -40,11 +41,12 @@ def _options(command: str, args: list[str], takes: dict[str, type],
 
 
 @line_command("deploy", "serve a model version: %griffin deploy MODEL@VERSION [--name N] "
-              "[--port P] [--workers W]")
+              "[--port P] [--workers W] [--online-features]")
 def _deploy(magics: GriffinMagics, args: list[str]) -> Any:
-    (ref,), opts = _options("deploy", args, DEPLOY_OPTIONS)
+    (ref,), opts = _options("deploy", args, DEPLOY_OPTIONS, DEPLOY_FLAGS)
     endpoint = magics.client.deploy(ref, name=opts.get("--name"), port=opts.get("--port"),
-                                    workers=opts.get("--workers", 1))
+                                    workers=opts.get("--workers", 1),
+                                    online_features=opts.get("--online-features", False))
     if magics.shell is not None:
         magics.shell.user_ns["griffin_endpoint"] = endpoint
     return endpoint

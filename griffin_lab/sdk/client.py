@@ -78,10 +78,14 @@ class Client:
 
     # serving ----------------------------------------------------------------------------
     def deploy(self, model: str, name: str | None = None, port: int | None = None,
-               workers: int = 1) -> Any:
+               workers: int = 1, online_features: bool | list[str] = False) -> Any:
         """Serve ``model`` (``name@version``, ``name@alias`` or ``name``) behind a new
-        endpoint with a stable address on 127.0.0.1; returns once it answers."""
-        return self._serving.deploy(model, name, port, workers)
+        endpoint with a stable address on 127.0.0.1; returns once it answers.
+        ``online_features`` (``True``: the features the version was trained on, or a list
+        of ``view:feature``): requests may carry entity keys only
+        (``endpoint.predict(entities=[{"user_id": 1, ...}])``) and the endpoint reads the
+        features from the online store."""
+        return self._serving.deploy(model, name, port, workers, online_features)
 
     def endpoint(self, name: str) -> Any:
         """An endpoint: ``.predict(rows)``, ``.promote(v)``, ``.rollback()``, ``.scale(n)``."""

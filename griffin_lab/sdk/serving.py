@@ -50,20 +50,26 @@ class Endpoint:
         self.detail = self._t.call("endpoints_get", name=self.name)
         return self
 
-    def predict(self, rows: Any, ids: Any = None, timeout: float = 30.0) -> list[Any]:
+    def predict(self, rows: Any = None, ids: Any = None, timeout: float = 30.0,
+                entities: Any = None) -> list[Any]:
         """Send rows (a list of dicts or a DataFrame; missing values go as null) to the
         endpoint; its predictions.
         ``ids`` (one per row) name the rows, so outcomes logged later
-        (``client.monitoring.log_outcomes``) are joined to these predictions."""
+        (``client.monitoring.log_outcomes``) are joined to these predictions.
+        ``entities`` instead of rows (an endpoint deployed with ``online_features``): entity
+        keys only, the endpoint reads the features from the online store."""
         import httpx
 
-        body: dict[str, Any] = {"instances": _records(rows)}
+        from ..errors import InvalidInput
+
+        if (rows is None) == (entities is None):
+            raise InvalidInput("send rows or entities (one of them)", field="rows")
+        body: dict[str, Any] = ({"instances": _records(rows)} if entities is None
+                                else {"entities": _records(entities)})
         if ids is not None:
             body["ids"] = [i if isinstance(i, int) else str(i) for i in ids]
         response = httpx.post(f"{self.url}/predict", json=body, timeout=timeout)
         if response.status_code >= 400:
-            from ..errors import InvalidInput
-
             raise InvalidInput(f"{self.name} refused the request ({response.status_code}): "
                                f"{response.text[:500]}")
         return response.json()["predictions"]
@@ -114,8 +120,9 @@ class ServingClient:
         self._t = transport
 
     def deploy(self, model: str, name: str | None = None, port: int | None = None,
-               workers: int = 1) -> Endpoint:
-        body = _build(DeployRequest, model=model, name=name, port=port, workers=workers)
+               workers: int = 1, online_features: bool | list[str] = False) -> Endpoint:
+        body = _build(DeployRequest, model=model, name=name, port=port, workers=workers,
+                      online_features=online_features)
         return Endpoint(self._t, self._t.call("endpoints_deploy", body=body))
 
     def endpoint(self, name: str) -> Endpoint:

@@ -16,6 +16,12 @@ HTTP API (all POST, JSON in and out):
   one completion per prompt.
 - ``/info``: the version's name, version, framework and signature.
 
+Feature loading: with ``GRIFFIN_ONLINE_FEATURES`` set (``{"repo", "features", "keys"}``: a
+Feast repository, ``view:feature`` references and their entity keys), ``/predict`` also takes
+``{"entities": [{"user_id": 1, ...}, ...]}``: the service reads those features from the
+repository's online store (SQLite or Redis, whatever its ``feature_store.yaml`` says), takes
+any other field of an entity row as the value of that input, and predicts on the result.
+
 A request that does not match the signature answers 400 (not JSON / not an object) or 422
 with ``{"error": {"type", "message", "field"}}``; never a 500. BentoML's own ``/readyz``,
 ``/livez`` and ``/metrics`` (Prometheus) are on; the access log is off unless
@@ -80,6 +86,86 @@ def _error(exc: Any, ctx: Any = None) -> Response:
     if ctx is not None:  # with a context, BentoML answers with the context's status
         ctx.response.status_code = status
     return _json({"error": exc.to_dict()}, status)
+
+
+class OnlineFeatures:
+    """Reads a model's inputs from a Feast online store for rows that carry entity keys."""
+
+    def __init__(self, config: dict[str, Any], inputs: list[str], max_rows: int) -> None:
+        from feast import FeatureStore
+
+        self.store = FeatureStore(repo_path=config["repo"])
+        self.refs = list(config["features"])
+        self.keys = list(config["keys"])
+        self.names = [r.split(":", 1)[1] for r in self.refs]
+        self.inputs, self.max_rows = inputs, max_rows
+        self._allowed = set(self.keys) | set(inputs)
+
+    def _check(self, entities: Any) -> None:
+        if not isinstance(entities, list) or not entities:
+            raise _signature.InvalidInput("'entities' must be a non-empty list of objects "
+                                          f"with the keys {', '.join(self.keys)}",
+                                          field="entities")
+        if len(entities) > self.max_rows:
+            raise _signature.InvalidInput(f"{len(entities)} rows is more than the "
+                                          f"{self.max_rows} allowed per request; split the "
+                                          "batch", field="entities")
+        for i, row in enumerate(entities):
+            if type(row) is not dict:
+                raise _signature.InvalidInput(f"entities[{i}] must be an object with the keys "
+                                              f"{', '.join(self.keys)}",
+                                              field=f"entities[{i}]")
+            missing = [k for k in self.keys if row.get(k) is None]
+            if missing:
+                raise _signature.InvalidInput(f"entities[{i}] has no {missing[0]!r} (this "
+                                              f"endpoint's features are keyed by "
+                                              f"{', '.join(self.keys)})",
+                                              field=f"entities[{i}].{missing[0]}")
+            unknown = sorted(set(row) - self._allowed)
+            if unknown:
+                raise _signature.InvalidInput(
+                    f"entities[{i}] has {unknown[0]!r}, which is neither an entity key "
+                    f"({', '.join(self.keys)}) nor an input of the model",
+                    field=f"entities[{i}].{unknown[0]}")
+
+    def rows(self, entities: Any) -> list[dict[str, Any]]:
+        """The model's input rows for ``entities``: store values, overridden by what a row
+        carries itself. An entity the store knows nothing of is refused, naming it."""
+        self._check(entities)
+        columns = {k: [row[k] for row in entities] for k in self.keys}
+        try:
+            got = self.store.get_online_features(features=self.refs,
+                                                 entity_rows=columns).to_dict()
+        except (TypeError, ValueError) as exc:  # keys of the wrong type, mostly
+            raise _signature.InvalidInput(f"the online store refused these entity keys: "
+                                          f"{exc}", field="entities") from None
+        except Exception as exc:  # the store itself: not the caller's fault
+            error = _signature.InvalidInput(f"the online store could not be read "
+                                            f"({type(exc).__name__}: {exc})",
+                                            field="entities")
+            error.status_code = 503
+            raise error from None
+        out = []
+        for i, row in enumerate(entities):
+            fetched = {n: got[n][i] for n in self.names if n in got}
+            if fetched and all(v is None for v in fetched.values()) and \
+                    not set(row) & set(fetched):
+                key = ", ".join(f"{k}={row[k]!r}" for k in self.keys)
+                raise _signature.InvalidInput(
+                    f"the online store has no features for entities[{i}] ({key}): check the "
+                    "key, or materialize the feature views", field=f"entities[{i}]")
+            values = {}
+            for name in self.inputs:
+                if name in row:
+                    values[name] = row[name]
+                elif name in fetched:
+                    values[name] = fetched[name]
+                else:
+                    raise _signature.InvalidInput(
+                        f"input {name!r} is not among this endpoint's online features; send "
+                        f"it in entities[{i}]", field=f"entities[{i}].{name}")
+            out.append(values)
+        return out
 
 
 class MicroBatcher:
@@ -170,6 +256,9 @@ class GriffinModel:
         self.validator = _signature.RequestValidator(config["signature"], max_rows=max_rows,
                                                      text=self.text)
         self._lock = asyncio.Lock()
+        online = os.environ.get("GRIFFIN_ONLINE_FEATURES")
+        self.online = None if self.text or not online else OnlineFeatures(
+            json.loads(online), list(self.validator.names), max_rows)
         self.log = _request_log.RequestLog(os.environ.get("GRIFFIN_REQUEST_LOG"), self.name,
                                            self.version, os.environ.get("GRIFFIN_ENDPOINT", ""))
         if self.framework == "lightgbm":
@@ -250,6 +339,8 @@ class GriffinModel:
         try:
             data = self.validator.parse(body)
             ids = _signature.take_ids(data)
+            if "entities" in data:
+                data = await self._load_features(data)
             x = self.validator.validate(data)
             _signature.check_ids(ids, len(x))
         except _signature.InvalidInput as exc:
@@ -263,6 +354,18 @@ class GriffinModel:
             raise
         self._record(started, ctx, body, 200, len(x), predictions, ids)
         return self._envelope(predictions)
+
+    async def _load_features(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.online is None:
+            raise _signature.InvalidInput("this endpoint does not read features from the "
+                                          "online store: send 'instances' with every input "
+                                          "(deploy with online_features to send entity keys)",
+                                          field="entities")
+        other = sorted(k for k in data if k != "entities")
+        if other:
+            raise _signature.InvalidInput(f"unknown field {other[0]!r} beside 'entities'",
+                                          field=other[0])
+        return {"instances": await asyncio.to_thread(self.online.rows, data["entities"])}
 
     @bentoml.api
     async def generate(self, body: bytes, /, ctx: bentoml.Context = None) -> dict:  # type: ignore[type-arg,assignment]

@@ -19,6 +19,12 @@ class DeployRequest(BaseModel):
     port: int | None = Field(None, ge=1024, le=65535, description="Stable port on 127.0.0.1 "
                              "(default: a free one).")
     workers: int = Field(1, ge=1, le=16, description="BentoML worker processes.")
+    online_features: bool | list[str] = Field(
+        False, description="Feature loading: requests may send entity keys only "
+        "(`{\"entities\": [{\"user_id\": 1, ...}]}`) and the endpoint reads the model's "
+        "features from the feature store's online store before predicting. `true`: the "
+        "features the version was trained on (its lineage); a list: these `view:feature` "
+        "references. Values sent beside the keys are used as given.")
 
     @field_validator("name")
     @classmethod
@@ -77,6 +83,11 @@ class EndpointInfo(BaseModel):
     created_at: datetime
     updated_at: datetime
     created_by: str
+    online_features: list[str] = Field(default_factory=list, description="Features the "
+                                       "endpoint reads from the online store for requests "
+                                       "that carry entity keys (empty: off).")
+    entity_keys: list[str] = Field(default_factory=list, description="The entity keys those "
+                                   "requests carry.")
 
 
 class EndpointDetail(EndpointInfo):

@@ -13,6 +13,7 @@ a version that does not start leaves production untouched.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -42,6 +43,10 @@ from .schemas import (
     ReconcileReport,
 )
 from .tables import EndpointRow, ProcessRow, ServingEventRow
+
+if TYPE_CHECKING:
+    from ..features.service import FeatureStoreService
+    from ..registry.schemas import ModelVersionInfo
 
 LIVE = ("starting", "ready")
 MARKER = "GRIFFIN_SERVING_PROCESS"
@@ -70,7 +75,9 @@ def _info(row: EndpointRow) -> dict[str, Any]:
                 previous_version=row.previous_version,
                 status="deleting" if row.state == "deleted" else row.status,
                 message=row.message, created_at=row.created_at, updated_at=row.updated_at,
-                created_by=row.created_by)
+                created_by=row.created_by,
+                online_features=list((row.online_features or {}).get("features") or []),
+                entity_keys=list((row.online_features or {}).get("keys") or []))
 
 
 def _role(endpoint: EndpointRow, process: ProcessRow) -> str:
@@ -82,8 +89,10 @@ def _role(endpoint: EndpointRow, process: ProcessRow) -> str:
 
 
 class ServingService:
-    def __init__(self, settings: Settings, db: Database, registry: RegistryService) -> None:
+    def __init__(self, settings: Settings, db: Database, registry: RegistryService,
+                 features: FeatureStoreService | None = None) -> None:
         self.settings, self.db, self.registry = settings, db, registry
+        self.features = features
         self.root = settings.home / "serving"
         self.router = Router(self.root / "nginx")
 
@@ -115,6 +124,9 @@ class ServingService:
         env = {**env, MARKER: marker,  # inherited by every worker, found even if orphaned
                "GRIFFIN_REQUEST_LOG": str(request_log_dir(self.settings.home, marker)),
                "GRIFFIN_ENDPOINT": endpoint.name}
+        if endpoint.online_features:
+            env["GRIFFIN_ONLINE_FEATURES"] = json.dumps(
+                {**endpoint.online_features, "repo": str(self._feature_repo())})
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{endpoint.name}-v{version}-{port}.log"
@@ -163,6 +175,7 @@ class ServingService:
         model, _ = split_ref(body.model)
         version = self.registry.resolve(body.model)
         name = body.name or model.replace("_", "-").replace(".", "-")[:63]
+        online = self._online_features(body.online_features, version)
         port = body.port or free_port()
         with self._locked():
             with self.db.session() as session:
@@ -180,7 +193,7 @@ class ServingService:
                 row = EndpointRow(name=name, model=model, port=port, workers=body.workers,
                                   primary_version=version.version, mode="single", split=0.0,
                                   status="pending", message="starting", created_by=actor,
-                                  state="active")
+                                  state="active", online_features=online)
                 session.add(row)
                 session.flush()
                 _event(session, row.id, "created", version=version.version, actor=actor)
@@ -192,6 +205,39 @@ class ServingService:
                 raise
             self._reconcile_locked()
         return self.get(name)
+
+    # -- feature loading ---------------------------------------------------------------
+    def _online_features(self, asked: bool | list[str], version: ModelVersionInfo
+                         ) -> dict[str, Any] | None:
+        """The features (and their entity keys) an endpoint reads from the online store, or
+        None when requests carry every value themselves."""
+        if asked is False or asked == []:
+            return None
+        where = f"{version.model} v{version.version}"
+        if asked is True:
+            refs = list((version.lineage or {}).get("feature_refs") or [])
+            if not refs:
+                raise InvalidInput(f"{where} records no feature references (it was not "
+                                   "trained from the feature store): name them, "
+                                   "online_features=['view:feature', ...]",
+                                   field="online_features")
+        else:
+            refs = list(dict.fromkeys(asked))
+        if self.features is None:
+            raise EngineUnavailable("this platform has no feature store to read from")
+        refs, keys = self.features.feature_refs(refs)  # unknown ones: InvalidInput
+        names = [r.split(":", 1)[1] for r in refs]
+        inputs = [str(f.get("name")) for f in (version.signature or {}).get("inputs") or []]
+        if inputs and not set(inputs) & set(names):
+            raise InvalidInput(f"none of these features is an input of {where} (it takes "
+                               f"{', '.join(inputs[:8])}{'...' if len(inputs) > 8 else ''})",
+                               field="online_features")
+        return {"features": refs, "keys": sorted(keys)}
+
+    def _feature_repo(self) -> Path:
+        if self.features is None:
+            raise EngineUnavailable("this platform has no feature store to read from")
+        return self.features.repo.path
 
     def _change(self, name: str, actor: str, kind: str, start: tuple[int, int] | None,
                 **changes: Any) -> EndpointDetail:

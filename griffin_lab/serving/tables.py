@@ -33,6 +33,9 @@ class EndpointRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
+    # {"features": ["view:feature", ...], "keys": [join keys]}: requests may carry entity keys
+    # only, and the serving process reads these features from the online store; null: off
+    online_features: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ProcessRow(Base):
