@@ -88,14 +88,15 @@ end
 """
 
 
-def wrk_load(url: str, rows: list[dict[str, float]], connections: int, seconds: float,
-             work: Path) -> dict[str, Any]:
+def wrk_load(url: str, rows: list[dict[str, Any]], connections: int, seconds: float,
+             work: Path, key: str = "instances") -> dict[str, Any]:
     """wrk (C, 1 thread) drives the load, so the client does not compete with the servers
-    for the Python interpreter's time; rows rotate over 200 different bodies."""
+    for the Python interpreter's time; rows rotate over 200 different bodies, each
+    ``{key: [row]}``."""
     from urllib.parse import urlsplit
 
-    bodies = ",".join(json.dumps(json.dumps({"instances": [r]})) for r in rows[:200])
-    script = work / f"wrk-{connections}.lua"
+    bodies = ",".join(json.dumps(json.dumps({key: [r]})) for r in rows[:200])
+    script = work / f"wrk-{connections}-{key}.lua"
     script.write_text(WRK_SCRIPT % {"bodies": bodies})
     base = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s",
