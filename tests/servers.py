@@ -219,3 +219,25 @@ def serving_lab(home: Path, root: Path, **options: Any) -> Iterator[Lab]:
 
         with Platform.from_settings(home=home) as platform:
             platform.serving.stop_all()
+
+
+def serving_fixtures(prefix: str) -> tuple[Any, Any]:
+    """Module-scoped ``lab`` (a serving lab with a home of its own) and ``client`` (an HTTP
+    client of it) fixtures, for a test module to bind: ``lab, client =
+    serving_fixtures("launch")``."""
+    import pytest
+
+    import griffin_lab
+
+    @pytest.fixture(scope="module")
+    def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+        with serving_lab(tmp_path_factory.mktemp(f"{prefix}-home"),
+                         tmp_path_factory.mktemp(f"{prefix}-root")) as server:
+            yield server
+
+    @pytest.fixture(scope="module")
+    def client(lab: Lab) -> Iterator[Any]:
+        with griffin_lab.connect(url=lab.url, token=lab.token) as c:
+            yield c
+
+    return lab, client

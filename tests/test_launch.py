@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,27 +19,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import griffin_lab
 from griffin_lab.errors import Conflict, InvalidInput, NotFound
 from griffin_lab.sdk import Client
-from tests.servers import Lab, serving_lab
+from tests.servers import Lab, serving_fixtures
 from tests.test_serving import Load
 
 FEATURES = ["basket_size", "days_since", "orders"]
 ENDPOINT = "eta"
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with serving_lab(tmp_path_factory.mktemp("launch-home"),
-                     tmp_path_factory.mktemp("launch-root")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def client(lab: Lab) -> Iterator[Client]:
-    with griffin_lab.connect(url=lab.url, token=lab.token) as c:
-        yield c
+lab, client = serving_fixtures("launch")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,25 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import griffin_lab
 from griffin_lab.errors import Conflict, EngineUnavailable, InvalidInput, NotFound
 from griffin_lab.sdk import Client
-from tests.servers import Lab, serving_lab
+from tests.servers import Lab, serving_fixtures
 
 FEATURES = ["basket_size", "days_since", "orders"]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with serving_lab(tmp_path_factory.mktemp("serving-home"),
-                     tmp_path_factory.mktemp("serving-root")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def client(lab: Lab) -> Iterator[Client]:
-    with griffin_lab.connect(url=lab.url, token=lab.token) as c:
-        yield c
+lab, client = serving_fixtures("serving")
 
 
 @pytest.fixture(scope="module")

@@ -6,33 +6,21 @@ entity-only traffic at a staging endpoint that reads the same features."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
 
-import griffin_lab
 from griffin_lab.errors import InvalidInput
 from griffin_lab.sdk import Client
-from tests.servers import Lab, serving_lab
+from tests.servers import serving_fixtures
 
 SERVICE = "reorder_model"
 KEYS = ["user_id", "product_id"]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with serving_lab(tmp_path_factory.mktemp("fl-home"),
-                     tmp_path_factory.mktemp("fl-root")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def client(lab: Lab) -> Iterator[Client]:
-    with griffin_lab.connect(url=lab.url, token=lab.token) as c:
-        yield c
+lab, client = serving_fixtures("fl")
 
 
 @pytest.fixture(scope="module")
