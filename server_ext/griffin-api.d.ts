@@ -3228,6 +3228,18 @@ export interface components {
         QualityWindow: {
             /** Calibration */
             calibration: number | null;
+            /**
+             * Calibration High
+             * @description ... and its high end.
+             * @default null
+             */
+            calibration_high: number | null;
+            /**
+             * Calibration Low
+             * @description 95% interval of the calibration from sampling alone (low end).
+             * @default null
+             */
+            calibration_low: number | null;
             /** End */
             end: string | null;
             /** Log Loss */
@@ -3236,6 +3248,12 @@ export interface components {
             mean_prediction: number | null;
             /** Normalized Entropy */
             normalized_entropy: number | null;
+            /**
+             * Normalized Entropy Low
+             * @description Normalized entropy less what sampling could add (95%).
+             * @default null
+             */
+            normalized_entropy_low: number | null;
             /** Observed Rate */
             observed_rate: number | null;
             /** Outcomes */
@@ -3246,7 +3264,7 @@ export interface components {
             start: string | null;
             /**
              * Within Bounds
-             * @description None when too few outcomes.
+             * @description None when too few outcomes. A window leaves its bounds only when the whole 95% interval of a figure is outside them: a few dozen outcomes cannot show a 10% calibration shift.
              * @default null
              */
             within_bounds: boolean | null;

@@ -168,6 +168,31 @@ def test_statistics() -> None:
     assert q["calibration"] == pytest.approx(1.0)
 
 
+def test_a_window_leaves_its_bounds_only_when_sampling_cannot_explain_it() -> None:
+    """The same 20% over-prediction: within what 60 outcomes can show by chance, out of the
+    tier's bounds with 5,000; a model that predicts the base rate stays in at any size."""
+    from griffin_lab.monitoring.schemas import TierBounds
+    from griffin_lab.monitoring.service import _judged, _window
+
+    rng = np.random.default_rng(4)
+    bounds = TierBounds(tier=1, calibration_low=0.85, calibration_high=1.15,
+                        baseline_calibration=1.0, max_normalized_entropy=1.1,
+                        min_outcomes=50, min_each_class=10)
+
+    def judged(n: int, over: float) -> object:
+        truth = rng.uniform(0.2, 0.6, size=n)
+        labels = (rng.uniform(size=n) < truth).astype(int)
+        return _judged(_window(None, None, labels, np.clip(truth * over, 0, 1)), bounds)
+
+    small, large, fine = judged(60, 1.2), judged(5000, 1.2), judged(5000, 1.0)
+    assert small.calibration_low < 1.0 < small.calibration_high
+    assert small.within_bounds is True, small.problems
+    assert large.calibration_low > 1.15 and large.within_bounds is False
+    assert "calibration" in large.problems[0] and "95% interval" in large.problems[0]
+    assert fine.within_bounds is True, fine.problems
+    assert fine.normalized_entropy_low < fine.normalized_entropy
+
+
 def test_the_signature_gate_keeps_production_callers_working() -> None:
     from datetime import UTC, datetime
 

@@ -118,7 +118,15 @@ class QualityWindow(BaseModel):
     log_loss: float | None
     normalized_entropy: float | None
     calibration: float | None
-    within_bounds: bool | None = Field(None, description="None when too few outcomes.")
+    calibration_low: float | None = Field(None, description="95% interval of the "
+                                          "calibration from sampling alone (low end).")
+    calibration_high: float | None = Field(None, description="... and its high end.")
+    normalized_entropy_low: float | None = Field(None, description="Normalized entropy less "
+                                                 "what sampling could add (95%).")
+    within_bounds: bool | None = Field(None, description="None when too few outcomes. A "
+                                       "window leaves its bounds only when the whole 95% "
+                                       "interval of a figure is outside them: a few dozen "
+                                       "outcomes cannot show a 10% calibration shift.")
     problems: list[str] = Field(default_factory=list)
 
 

@@ -610,14 +610,21 @@ def _judged(window: QualityWindow, bounds: TierBounds) -> QualityWindow:
     if window.calibration is not None:
         reference = bounds.baseline_calibration or 1.0
         relative = window.calibration / reference
-        if not bounds.calibration_low <= relative <= bounds.calibration_high:
-            against = (f" ({relative:.2f}x the offline {reference:.2f})"
-                       if bounds.baseline_calibration else "")
+        # out only when sampling cannot explain it: the whole interval is outside the band
+        low = (window.calibration_low if window.calibration_low is not None
+               else window.calibration) / reference
+        high = (window.calibration_high if window.calibration_high is not None
+                else window.calibration) / reference
+        if high < bounds.calibration_low or low > bounds.calibration_high:
+            against = (f" ({relative:.2f}x the offline {reference:.2f}, 95% interval "
+                       f"{low:.2f}-{high:.2f}x)" if bounds.baseline_calibration else
+                       f" (95% interval {low:.2f}-{high:.2f})")
             problems.append(f"calibration {window.calibration:.2f}{against} outside "
                             f"[{bounds.calibration_low:.2f}, {bounds.calibration_high:.2f}]")
-    if (window.normalized_entropy is not None
-            and window.normalized_entropy > bounds.max_normalized_entropy):
-        problems.append(f"normalized entropy {window.normalized_entropy:.3f} above "
-                        f"{bounds.max_normalized_entropy:.3f}")
+    ne_low = (window.normalized_entropy_low if window.normalized_entropy_low is not None
+              else window.normalized_entropy)
+    if ne_low is not None and ne_low > bounds.max_normalized_entropy:
+        problems.append(f"normalized entropy {window.normalized_entropy:.3f} (at least "
+                        f"{ne_low:.3f} at 95%) above {bounds.max_normalized_entropy:.3f}")
     return window.model_copy(update={"within_bounds": not problems, "problems": problems})
 

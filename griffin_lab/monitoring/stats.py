@@ -10,6 +10,7 @@ import numpy as np
 
 LATENCY_RATIO = 1.05  # latency buckets are 5% wide: percentiles within about 2.5%
 EPS = 1e-6
+Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
 SHARE_FLOOR = 1e-4  # an empty bin counts as this share in PSI
 
 
@@ -88,14 +89,36 @@ def quality(labels: Sequence[float], predictions: Sequence[float]) -> dict[str, 
     p = np.asarray(predictions, dtype=float)
     if len(y) == 0:
         return {"log_loss": None, "normalized_entropy": None, "calibration": None,
-                "observed_rate": None, "mean_prediction": None}
+                "observed_rate": None, "mean_prediction": None, "calibration_low": None,
+                "calibration_high": None, "normalized_entropy_low": None}
     rate, mean = float(y.mean()), float(p.mean())
     loss = log_loss(y, p)
     base = entropy(rate)
-    return {"log_loss": loss,
-            "normalized_entropy": loss / base if base > EPS * 10 else None,
+    # what sampling alone could make of these figures (95%): the calibration over the Wilson
+    # interval of the observed rate; normalized entropy less 1.96 standard errors of the
+    # mean per-row loss
+    low_rate, high_rate = wilson(float(y.sum()), len(y))
+    clipped = np.clip(p, EPS, 1 - EPS)
+    rows = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
+    se = float(rows.std(ddof=1) / np.sqrt(len(y))) if len(y) > 1 else float("inf")
+    ne = loss / base if base > EPS * 10 else None
+    return {"log_loss": loss, "normalized_entropy": ne,
             "calibration": mean / rate if rate > 0 else None,
-            "observed_rate": rate, "mean_prediction": mean}
+            "observed_rate": rate, "mean_prediction": mean,
+            "calibration_low": mean / high_rate if high_rate > 0 else None,
+            "calibration_high": mean / low_rate if low_rate > 0 else None,
+            "normalized_entropy_low": None if ne is None else max(0.0, (loss - Z95 * se) / base)}
+
+
+
+def wilson(positives: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a binomial rate."""
+    if n <= 0:
+        return 0.0, 1.0
+    rate = positives / n
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
 def histogram(values: Sequence[float], bins: int = 20,
