@@ -14,11 +14,8 @@ import pytest
 
 from griffin_lab.errors import InvalidInput
 from griffin_lab.sdk import Client
+from tests.feature_models import KEYS, register_feature_models
 from tests.servers import serving_fixtures
-
-SERVICE = "reorder_model"
-KEYS = ["user_id", "product_id"]
-
 
 lab, client = serving_fixtures("fl")
 
@@ -27,26 +24,10 @@ lab, client = serving_fixtures("fl")
 def trained(client: Client, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Two LightGBM versions trained on the reorder feature service's point-in-time rows,
     their lineage naming the features (as a training job records them)."""
-    import lightgbm as lgb
-
-    report = client.demo("tiny", seed=3)
-    labels = pd.read_parquet(Path(report.data_dir) / "reorder_labels.parquet")
-    refs = next(s.features for s in client.features.services() if s.name == SERVICE)
-    frame = client.features.training_set(labels, SERVICE)
-    names = [r.split(":", 1)[1] for r in refs]
-    folder = tmp_path_factory.mktemp("fl-models")
-    versions = []
-    for rounds, auc in ((20, 0.70), (24, 0.71)):
-        booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7,
-                             "min_data_in_leaf": 5, "deterministic": True, "seed": 1},
-                            lgb.Dataset(frame[names], frame["label"]), num_boost_round=rounds)
-        path = folder / f"r{rounds}.txt"
-        booster.save_model(str(path))
-        versions.append(client.models.register(
-            "reorder-fl", path, tier=1, metrics={"valid_auc": auc},
-            lineage={"feature_refs": refs}).version)
-    entities = labels[KEYS].drop_duplicates().head(40).reset_index(drop=True)
-    return {"refs": refs, "names": names, "versions": versions, "entities": entities}
+    made = register_feature_models(client, tmp_path_factory.mktemp("fl-models"), "reorder-fl",
+                                   rounds=(20, 24), tier=1)
+    return {"refs": made.refs, "names": made.names, "versions": made.versions,
+            "entities": made.entities}
 
 
 @pytest.fixture(scope="module")

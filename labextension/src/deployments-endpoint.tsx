@@ -294,6 +294,19 @@ function EndpointFacts(props: {
         {ep.previous_version !== null ? `v${ep.previous_version}` : '—'}
       </Fact>
       <Fact label="Workers">{ep.workers}</Fact>
+      <Fact label="Features">
+        {(ep.online_features ?? []).length ? (
+          <span
+            data-endpoint-online-features
+            title={(ep.online_features ?? []).join('\n')}
+          >
+            {(ep.online_features ?? []).length} from the online store, keyed by{' '}
+            {(ep.entity_keys ?? []).join(', ')}
+          </span>
+        ) : (
+          <span className="griffin-muted">sent in each request</span>
+        )}
+      </Fact>
       <Fact label="Created">
         <Time iso={ep.created_at} />
         {ep.created_by ? (

@@ -26,6 +26,7 @@ import pytest
 
 import griffin_lab
 from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
+from tests.feature_models import KEYS, register_feature_models
 from tests.servers import Lab, serving_lab
 
 pytestmark = pytest.mark.browser
@@ -387,3 +388,34 @@ def test_list_endpoint_launch_and_rollback(page, lab_server: Lab, traffic: Traff
     assert other.get_attribute("data-primary-version") == "1"
     assert other.locator("[data-health-empty]").is_visible()  # no traffic: said plainly
     _shot(page, "rollback-refused-light")
+
+
+def test_an_endpoint_that_reads_features_says_so(page, lab_server: Lab, traffic: Traffic,
+                                                 tmp_path: Path) -> None:
+    """Feature loading shows on the endpoint's page: how many features it reads from the
+    online store and the keys a request carries; other endpoints say values come in each
+    request."""
+    with griffin_lab.connect(url=lab_server.url, token=lab_server.token) as client:
+        made = register_feature_models(client, tmp_path, "reorder-tab")
+        client.deploy(f"reorder-tab@{made.versions[0]}", name="reorder-tab",
+                      online_features=True)
+    _open_deployments(page)
+    if page.locator(DETAIL).count():  # the previous test left an endpoint's page open
+        page.locator(f'{DETAIL} [data-griffin-action="back"]').first.click()
+    row = page.locator(f'{ROWS}[data-endpoint-name="reorder-tab"]')
+    row.wait_for(state="visible", timeout=WAIT_MS)
+    row.locator("button").click()
+    detail = page.locator(f'{DETAIL}[data-endpoint-name="reorder-tab"]')
+    fact = detail.locator("[data-endpoint-online-features]")
+    fact.wait_for(state="visible", timeout=WAIT_MS)
+    text = fact.inner_text()
+    assert f"{len(made.refs)} from the online store" in text, text
+    assert all(key in text for key in KEYS), text
+    assert made.refs[0] in (fact.get_attribute("title") or "")
+    _shot(page, "online-features-light")
+    detail.locator('[data-griffin-action="back"]').click()
+    page.locator(f'{ROWS}[data-endpoint-name="{SOLO}"] button').click()
+    other = page.locator(f'{DETAIL}[data-endpoint-name="{SOLO}"]')
+    other.wait_for(state="visible", timeout=WAIT_MS)
+    assert "sent in each request" in other.locator(".griffin-endpoint-facts").inner_text()
+    assert other.locator("[data-endpoint-online-features]").count() == 0
