@@ -227,6 +227,11 @@ class ServingService:
             raise EngineUnavailable("this platform has no feature store to read from")
         refs, keys = self.features.feature_refs(refs)  # unknown ones: InvalidInput
         names = [r.split(":", 1)[1] for r in refs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise InvalidInput(f"{', '.join(twice)} come(s) from more than one feature view; "
+                               "a model input can be read from only one: name the ones to "
+                               "read", field="online_features")
         inputs = [str(f.get("name")) for f in (version.signature or {}).get("inputs") or []]
         if inputs and not set(inputs) & set(names):
             raise InvalidInput(f"none of these features is an input of {where} (it takes "
