@@ -111,9 +111,6 @@ class Pipeline:
         self.candidate = self.registry.version(model, version)
         if self.row["production_version"] is not None:
             self.production = self.registry.version(model, self.row["production_version"])
-            self.bodies = self.monitoring.samples(self.endpoint, int(self.request["replay"]))
-        if not self.bodies:
-            self.bodies, self.synthetic = synthetic_bodies(self.candidate.signature), True
         started = time.perf_counter()
         online: list[str] = []  # recorded bodies may carry entity keys only: read the same
         if self.production is not None:
@@ -127,6 +124,12 @@ class Pipeline:
         except GriffinError as exc:
             raise Halt("blocked", f"v{version} could not be served: {exc.message}") from None
         start_s = time.perf_counter() - started
+        # the recorded requests, read once staging is up: by then the serving workers have
+        # written out what they answered up to the launch (they flush every second)
+        if self.production is not None:
+            self.bodies = self.monitoring.samples(self.endpoint, int(self.request["replay"]))
+        if not self.bodies:
+            self.bodies, self.synthetic = synthetic_bodies(self.candidate.signature), True
         self._replay(staging.url)
         cand = self.replays["candidate"]
         cand.requests_per_s = burst(staging.url, self.bodies)
