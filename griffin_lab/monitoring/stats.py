@@ -110,7 +110,6 @@ def quality(labels: Sequence[float], predictions: Sequence[float]) -> dict[str, 
             "normalized_entropy_low": None if ne is None else max(0.0, (loss - Z95 * se) / base)}
 
 
-
 def wilson(positives: float, n: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval of a binomial rate."""
     if n <= 0:
