@@ -442,19 +442,13 @@ class MonitoringService:
             session.execute(OutcomeRow.__table__.insert(), rows)
         entities = {r["entity"] for r in rows}
         known = self._predicted(body.model, entities)
-        if len(known) < len(entities) and self._serving_now():
-            # predictions of the last second may still be in a worker's memory
+        if len(known) < len(entities) and self.serving.has_endpoints(active=True):
+            # predictions of the last second may still be in a running worker's memory
             time.sleep(request_log.FLUSH_S + 0.2)
             self.ingest()
             known = self._predicted(body.model, entities)
         matched = sum(1 for r in rows if r["entity"] in known)
         return OutcomesResult(model=body.model, logged=len(rows), matched=matched)
-
-    def _serving_now(self) -> bool:
-        """Whether any endpoint runs (its workers may hold predictions not yet flushed)."""
-        with self.db.session() as session:
-            return session.execute(select(EndpointRow.id).where(
-                EndpointRow.state == "active").limit(1)).scalar() is not None
 
     def _predicted(self, model: str, entities: set[str]) -> set[str]:
         """Which of ``entities`` have a prediction of ``model``."""

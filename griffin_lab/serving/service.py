@@ -388,9 +388,13 @@ class ServingService:
         with self._locked():
             return self._reconcile_locked()
 
-    def has_endpoints(self) -> bool:
+    def has_endpoints(self, active: bool = False) -> bool:
+        """Whether any endpoint row exists (``active``: any not being deleted)."""
+        query = select(EndpointRow.id)
+        if active:
+            query = query.where(EndpointRow.state == "active")
         with self.db.session() as session:
-            return session.execute(select(EndpointRow.id).limit(1)).scalar() is not None
+            return session.execute(query.limit(1)).scalar() is not None
 
     def _reconcile_locked(self) -> ReconcileReport:
         started_at = time.perf_counter()
