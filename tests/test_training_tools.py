@@ -21,7 +21,7 @@ from griffin_lab.platform import Platform
 from griffin_lab.sdk import Client
 from griffin_lab.sdk.transport import InProcessTransport
 from griffin_lab.settings import Settings
-from griffin_lab.training.ray_jobs import head_processes, recorded_head
+from griffin_lab.training.ray_jobs import FAST_START, head_processes, recorded_head
 
 from .servers import Lab
 from .training_data import write_binary
@@ -123,7 +123,11 @@ def test_http_training_on_the_embedded_head_shared_by_processes(
     assert same.detail.model_name == "http-job"
     second = local.train(yaml_spec(data, "http-job", rounds=5)).wait(300)
     assert recorded_head(lab_server.home) == head             # reused, not restarted
-    assert head_processes(head.temp_dir, head.client_port)
+    procs = head_processes(head.temp_dir, head.client_port)
+    assert procs
+    # the head's processes (and so the workers it starts) import Ray without the grammar
+    raylet = next(p for p in procs if "raylet" in p.name())
+    assert raylet.environ()["PYTHONPATH"].split(os.pathsep)[0] == str(FAST_START)
     assert remote.job(second.id).detail.model_version == 2
     curves = remote.job(job.id).metrics()
     assert list(curves.index) == list(range(1, 16))

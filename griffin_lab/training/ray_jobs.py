@@ -28,6 +28,14 @@ RESOURCES_TIMEOUT_S = 60.0
 # Ray job status -> Griffin job status
 RAY_STATUS = {"PENDING": "pending", "RUNNING": "running", "SUCCEEDED": "succeeded",
               "FAILED": "failed", "STOPPED": "cancelled"}
+# put first on the PYTHONPATH of the Ray processes Griffin starts (see its one module)
+FAST_START = Path(__file__).with_name("fast_start")
+
+
+def fast_start_pythonpath(current: str | None) -> str:
+    """``current`` with the fast-start folder in front (once)."""
+    parts = [str(FAST_START), *(p for p in (current or "").split(os.pathsep) if p)]
+    return os.pathsep.join(dict.fromkeys(parts))
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,8 @@ def _start_head(home: Path, num_cpus: int) -> Head:
            *(f"--{name}={port}" for name, port in agent_ports.items()),
            "--include-dashboard=true", f"--num-cpus={num_cpus}", f"--temp-dir={temp_dir}",
            "--disable-usage-stats", *([] if _has_gpu() else ["--num-gpus=0"])]
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
+           "PYTHONPATH": fast_start_pythonpath(os.environ.get("PYTHONPATH"))}
     log = home / "ray" / "head.log"
     with open(log, "ab") as out:
         try:

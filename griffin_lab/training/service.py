@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shlex
@@ -16,7 +17,7 @@ from ..db import Database
 from ..db.base import utcnow
 from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
 from ..settings import Settings
-from .ray_jobs import RayJobs, recorded_head
+from .ray_jobs import RayJobs, fast_start_pythonpath, recorded_head
 from .runtimes.common import runs_in_driver
 from .schemas import (
     JobDetail,
@@ -181,14 +182,15 @@ class TrainingService:
                                    "parent_id": parent_id})
         return self.get(job_id)
 
-    def _python(self) -> str:
-        """This interpreter for a head on this machine; a cluster's own ``python`` elsewhere."""
+    def _local_cluster(self) -> bool:
         from urllib.parse import urlparse
 
         address = self.ray.configured_address
-        if address is None or urlparse(address).hostname in ("127.0.0.1", "localhost", "::1"):
-            return shlex.quote(sys.executable)
-        return "python"
+        return address is None or urlparse(address).hostname in ("127.0.0.1", "localhost", "::1")
+
+    def _python(self) -> str:
+        """This interpreter for a head on this machine; a cluster's own ``python`` elsewhere."""
+        return shlex.quote(sys.executable) if self._local_cluster() else "python"
 
     def _job_env(self) -> dict[str, str]:
         s = self.settings
@@ -200,6 +202,10 @@ class TrainingService:
         if self.ray.embedded:
             # one machine is never preempted: spare the extra watcher process per job
             env["RAY_TRAIN_ENABLE_PREEMPTION_WATCHER"] = "0"
+        if self._local_cluster():
+            # this machine's interpreter runs the job: its processes start without compiling
+            # a grammar nobody uses (ray_jobs.FAST_START)
+            env["PYTHONPATH"] = fast_start_pythonpath(os.environ.get("PYTHONPATH"))
         return env
 
     def _check_tuning(self, spec: Any, rt: Any) -> None:
