@@ -63,11 +63,17 @@ RULES = TypeAdapter(list[Rule])
 @contextmanager
 def _name_collisions() -> Iterator[None]:
     """Feast's collision error, as a user error that says what to do."""
-    from feast.errors import FeatureNameCollisionError
-
     try:
         yield
-    except FeatureNameCollisionError as exc:
+    except Exception as exc:
+        _raise_if_collision(exc)
+        raise
+
+
+def _raise_if_collision(exc: Exception) -> None:
+    from feast.errors import FeatureNameCollisionError
+
+    if isinstance(exc, FeatureNameCollisionError):
         raise InvalidInput(f"{exc}. Ask with full_feature_names=True to get view__feature "
                            "columns", field="features") from exc
 
@@ -80,6 +86,8 @@ class FeatureStoreService:
         self._index: tuple[float, dict[str, Any]] | None = None
         # Resolved feature requests (the hot path of online reads), valid with _index.
         self._resolved: dict[tuple[Any, ...], tuple[Any, set[str], dict[str, list[str]]]] = {}
+        # Column orders of online answers, by (resolved refs, entity keys, full names).
+        self._orders: dict[tuple[Any, ...], tuple[Any, list[str], set[str]]] = {}
 
     # Catalogue ------------------------------------------------------------------------
     def _views(self) -> dict[str, Any]:
@@ -90,12 +98,12 @@ class FeatureStoreService:
                 return {}
             views = self.repo.store.list_feature_views(allow_cache=True)
             self._index = (now, {v.name: v for v in views})
-            self._resolved = {}
+            self._resolved, self._orders = {}, {}
         return self._index[1]
 
     def _forget(self) -> None:
         self._index = None
-        self._resolved = {}
+        self._resolved, self._orders = {}, {}
 
     def view(self, name: str) -> Any:
         views = self._views()
@@ -512,17 +520,30 @@ class FeatureStoreService:
                ) -> dict[str, list[Any]]:
         """Latest feature values for the given entity keys, as columns."""
         wanted, keys, by_view = self._resolve(features, feature_service)
-        self._check_keys(set(entities), keys)
-        with _name_collisions():
+        if entities.keys() != keys:
+            self._check_keys(set(entities), keys)
+        try:
             response = self.repo.store.get_online_features(
                 features=wanted, entity_rows=entities, full_feature_names=full_feature_names)
+        except Exception as exc:
+            _raise_if_collision(exc)
+            raise
         columns = response.to_dict()
         # A stable order: the entity keys as given, then the features as asked.
-        order = list(entities)
-        for view, refs in by_view.items():
-            order += [f"{view}__{r.split(':', 1)[1]}" if full_feature_names
-                      else r.split(":", 1)[1] for r in refs]
-        order += [c for c in columns if c not in order]
+        shape = (id(by_view), tuple(entities), full_feature_names)
+        known = self._orders.get(shape)
+        if known is None or known[0] is not by_view:
+            order = list(entities)
+            for view, refs in by_view.items():
+                order += [f"{view}__{r.split(':', 1)[1]}" if full_feature_names
+                          else r.split(":", 1)[1] for r in refs]
+            known = (by_view, order, set(order))
+            if len(self._orders) < 1024:
+                self._orders[shape] = known
+        _, order, names = known
+        if columns.keys() == names:  # the usual case: nothing missing, nothing extra
+            return {c: columns[c] for c in order}
+        order = [*order, *(c for c in columns if c not in names)]
         return {c: columns[c] for c in order if c in columns}
 
     def training_frame(self, entity_df: pd.DataFrame, features: list[str] | None = None,
