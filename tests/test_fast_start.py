@@ -51,9 +51,9 @@ def test_ray_imports_without_the_grammar_and_iri_checks_answer_the_same() -> Non
 
 def test_without_the_real_package_the_stand_in_is_absent_too() -> None:
     # -S: no site-packages, so no real rfc3987_syntax; jsonschema must see an ImportError
-    code = ("import sys; sys.path.insert(0, %r)\n"
-            "try:\n    import rfc3987_syntax\nexcept ImportError as e:\n    print('absent', e.name)\n"
-            % str(FAST_START))
+    code = (f"import sys; sys.path.insert(0, {str(FAST_START)!r})\n"
+            "try:\n    import rfc3987_syntax\n"
+            "except ImportError as e:\n    print('absent', e.name)\n")
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.strip() == "absent rfc3987_syntax"
