@@ -522,7 +522,7 @@ class FeatureStoreService:
         wanted, keys, by_view = self._resolve(features, feature_service)
         if entities.keys() != keys:
             self._check_keys(set(entities), keys)
-        try:
+        try:  # _name_collisions() inlined: a context manager per read costs on this hot path
             response = self.repo.store.get_online_features(
                 features=wanted, entity_rows=entities, full_feature_names=full_feature_names)
         except Exception as exc:
