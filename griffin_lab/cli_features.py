@@ -182,3 +182,27 @@ def reports(view: str = typer.Argument(None), limit: int = 20,
                 for r in page.reports])
 
     _run(lambda c: c.features.reports(view, limit), as_json, render)
+
+
+@app.command()
+def serve(workers: int = typer.Option(2, help="Worker processes (one core each)."),
+          port: int = typer.Option(None, help="Port on 127.0.0.1 (default: a free one)."),
+          stop: bool = typer.Option(False, "--stop", help="Stop the running server."),
+          status: bool = typer.Option(False, "--status", help="Only say whether it runs."),
+          as_json: bool = JsonOption) -> None:
+    """Start the online feature server (in the background) and print how to call it."""
+    def render(info) -> None:  # noqa: ANN001
+        if not info.running:
+            typer.echo("The online feature server is not running.")
+            return
+        typer.echo(f"Online feature server: {info.url} ({info.workers} workers, pid {info.pid})")
+        typer.echo(f"  curl -s {info.url}{info.online_path} -H 'Authorization: token "
+                   f"{info.token}' -d '{{\"feature_service\": \"...\", \"entities\": "
+                   f"{{\"user_id\": [1]}}}}'")
+
+    if stop:
+        _run(lambda c: c.features.stop_server(), as_json, render)
+    elif status:
+        _run(lambda c: c.features.server(), as_json, render)
+    else:
+        _run(lambda c: c.features.serve(workers, port), as_json, render)

@@ -160,6 +160,17 @@ class Settings(BaseSettings):
     def embedded_ray(self) -> bool:
         return self.ray_address is None
 
+    def as_env(self) -> dict[str, str]:
+        """These settings, resolved, as the ``GRIFFIN_*`` variables of a process the platform
+        starts (secrets included: the environment of a child process only)."""
+        env = {"GRIFFIN_HOME": str(self.home),
+               "GRIFFIN_DATABASE_URL": self.resolved_database_url,
+               "GRIFFIN_ARTIFACT_ROOT": self.resolved_artifact_root,
+               "GRIFFIN_FEAST_REPO_PATH": str(self.resolved_feast_repo_path)}
+        if self.online_store_url:
+            env["GRIFFIN_ONLINE_STORE_URL"] = self.online_store_url
+        return env
+
     def public(self) -> dict[str, Any]:
         """Settings as shown to people: resolved values, secrets redacted."""
         return {

@@ -102,3 +102,83 @@ def test_rest_online_route_directly(lab_server: Lab, clients) -> None:
         content=json.dumps({"features": ["user_features:orders_count"], "entities": {}}),
     )
     assert bad.status_code == 422 and "entities" in bad.json()["error"]["message"]
+
+
+def _post(url: str, token: str | None, body: object) -> httpx.Response:
+    headers = {"Authorization": f"token {token}"} if token else {}
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return httpx.post(url, headers=headers, content=content, timeout=30)
+
+
+def test_feature_server_answers_like_the_jupyter_route(lab_server: Lab, clients) -> None:
+    import psutil
+
+    remote, local = clients
+    info = remote.features.serve(workers=2)
+    try:
+        assert info.running and info.workers == 2 and info.url.startswith("http://127.0.0.1:")
+        assert info.online_path == "/griffin/api/v1/features/online" and info.token
+        # Two worker processes, each ready (it read the feature views) before the answer.
+        children = {p.pid for p in psutil.Process(info.pid).children()}
+        ready = {int(p.name) for p in (lab_server.home / "feature_server" / "ready").iterdir()}
+        assert len(ready) == 2 and ready <= children
+        # The in-process client sees the same server; asking again keeps it.
+        assert local.features.server().pid == info.pid
+        assert remote.features.serve(workers=2).pid == info.pid
+
+        served = f"{info.url}{info.online_path}"
+        jupyter = f"{lab_server.url}{info.online_path}"
+        bodies: list[object] = [
+            {"feature_service": "reorder_model",
+             "entities": {"user_id": [1, 2, 7], "product_id": [31, 5, 9]}},
+            {"features": ["user_features:orders_count", "product_features:price"],
+             "entities": {"user_id": [3], "product_id": [4]}, "full_feature_names": True},
+            {"features": ["user_features:order_count"], "entities": {"user_id": [1]}},
+            {"features": ["user_features:orders_count"], "entities": {"product_id": [1]}},
+            {"feature_service": "nope", "entities": {"user_id": [1]}},
+            {"features": ["user_features:orders_count"], "entities": {}},
+            b"{not json", b"",
+        ]
+        for body in bodies:
+            ours = _post(served, info.token, body)
+            theirs = _post(jupyter, lab_server.token, body)
+            assert (ours.status_code, ours.json()) == (theirs.status_code, theirs.json()), body
+        # The first answer is real data, the third a 422 naming the near match.
+        first = _post(served, info.token, bodies[0]).json()["columns"]
+        assert first["user_id"] == [1, 2, 7] and len(first) > 2
+        error = _post(served, info.token, bodies[2])
+        assert error.status_code == 422 and "did you mean orders_count" in error.text
+
+        # Only the server's own token opens it.
+        assert _post(served, None, bodies[0]).status_code == 401
+        assert _post(served, "wrong", bodies[0]).status_code == 401
+        assert _post(served, lab_server.token, bodies[0]).status_code == 401
+        assert httpx.get(served, headers={"Authorization": f"token {info.token}"}).status_code \
+            == 405
+        assert httpx.get(f"{info.url}/griffin/api/v1/features").status_code == 404
+        assert httpx.get(f"{info.url}/healthz").json() == {"status": "ok"}
+    finally:
+        stopped = remote.features.stop_server()
+    assert not stopped.running and stopped.token is None
+    assert not psutil.pid_exists(info.pid) or \
+        psutil.Process(info.pid).status() == psutil.STATUS_ZOMBIE
+    assert local.features.server().running is False
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{info.url}/healthz", timeout=5)
+
+
+def test_feature_server_refuses_bad_requests(clients) -> None:
+    remote, _ = clients
+    with pytest.raises(GriffinError) as err:
+        remote.features.serve(workers=0)
+    assert err.value.status_code == 422 and err.value.field == "workers"
+    assert remote.features.server().running is False
+
+
+def test_feature_server_needs_a_feature_store(sqlite_platform) -> None:
+    from griffin_lab.features.schemas import FeatureServerRequest
+
+    with pytest.raises(GriffinError) as err:
+        sqlite_platform.features.serve(FeatureServerRequest(workers=1))
+    assert "feature store is empty" in err.value.message
+    assert not (sqlite_platform.settings.home / "feature_server" / "state.json").exists()

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ..errors import InvalidInput
 
 if TYPE_CHECKING:
     from ..platform import Platform
@@ -58,6 +60,21 @@ class Operation:
     def response_adapter(self) -> TypeAdapter[Any]:
         return _adapter(self.response)
 
+    def parse_body(self, raw: bytes) -> BaseModel | None:
+        """The request body as this operation's model; a 422 naming the field otherwise."""
+        if self.body is None:
+            return None
+        if not raw.strip():
+            raise InvalidInput(f"{self.method} {self.url_path} needs a JSON request body")
+        try:
+            return self.body.model_validate_json(raw)
+        except ValidationError as exc:
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise InvalidInput(
+                    f"Request body is not valid JSON: {exc.errors()[0]['msg']}"
+                ) from exc
+            raise validation_error(exc, "body") from exc
+
     def invoke(
         self,
         platform: Platform,
@@ -73,6 +90,20 @@ class Operation:
         if self.query is not None:
             kwargs["query"] = query if query is not None else self.query()
         return self.call(platform, ctx, **kwargs)
+
+
+def validation_error(exc: ValidationError, where: str) -> InvalidInput:
+    """A pydantic failure as a 422 naming the first failing field (and listing the rest)."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or where
+    return InvalidInput(
+        f"Invalid {where} field {loc!r}: {first['msg']}",
+        field=loc,
+        errors=[
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in exc.errors()[:20]
+        ],
+    )
 
 
 @cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..features.schemas import (
     AddSourceRequest,
     AddSourceResult,
+    FeatureServerInfo,
+    FeatureServerRequest,
     FeatureServiceInfo,
     FeatureServiceRequest,
     FeatureViewDetail,
@@ -112,6 +114,25 @@ def online(platform, ctx, body: OnlineRequest) -> OnlineResponse:  # noqa: ANN00
     columns = platform.features.online(body.features, body.entities, body.feature_service,
                                        body.full_feature_names)
     return OnlineResponse(columns=columns)
+
+
+@operation("features_server_start", "POST", "/features/server", tag=TAG,
+           response=FeatureServerInfo, body=FeatureServerRequest,
+           summary="Start the online feature server: /features/online from N worker processes.")
+def server_start(platform, ctx, body: FeatureServerRequest) -> FeatureServerInfo:  # noqa: ANN001
+    return platform.features.serve(body)
+
+
+@operation("features_server", "GET", "/features/server", tag=TAG, response=FeatureServerInfo,
+           summary="Whether the online feature server runs, its URL and token.")
+def server(platform, ctx) -> FeatureServerInfo:  # noqa: ANN001
+    return platform.features.server()
+
+
+@operation("features_server_stop", "DELETE", "/features/server", tag=TAG,
+           response=FeatureServerInfo, summary="Stop the online feature server.")
+def server_stop(platform, ctx) -> FeatureServerInfo:  # noqa: ANN001
+    return platform.features.stop_server()
 
 
 @operation("features_training_set", "POST", "/features/training-set", tag=TAG,

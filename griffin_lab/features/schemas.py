@@ -271,6 +271,24 @@ class OnlineResponse(BaseModel):
     columns: dict[str, list[Any]]
 
 
+class FeatureServerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workers: int = Field(2, ge=1, le=16, description="Worker processes (one core each).")
+    port: int | None = Field(None, ge=1024, le=65535,
+                             description="Port on 127.0.0.1; a free one when omitted.")
+
+
+class FeatureServerInfo(BaseModel):
+    running: bool
+    url: str | None = Field(None, description="Base URL of the server.")
+    online_path: str = Field(description="POST here the body of /features/online.")
+    workers: int | None = None
+    pid: int | None = None
+    started_at: str | None = None
+    token: str | None = Field(None, description="Send as 'Authorization: token <token>'.")
+
+
 class TrainingSetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -32,6 +32,8 @@ from .feast_repo import (
 from .schemas import (
     AddSourceResult,
     FeatureInfo,
+    FeatureServerInfo,
+    FeatureServerRequest,
     FeatureServiceInfo,
     FeatureViewDetail,
     MaterializationInfo,
@@ -545,6 +547,36 @@ class FeatureStoreService:
             return {c: columns[c] for c in order}
         order = [*order, *(c for c in columns if c not in names)]
         return {c: columns[c] for c in order if c in columns}
+
+    # The online feature server -----------------------------------------------------------
+    def _server_info(self, process: Any) -> FeatureServerInfo:
+        state = process.state()
+        info = FeatureServerInfo(running=state is not None, online_path=process.online_path)
+        if state is None:
+            return info
+        return info.model_copy(update={"url": state.url, "workers": state.workers,
+                                       "pid": state.pid, "started_at": state.started_at,
+                                       "token": process.token()})
+
+    def serve(self, request: FeatureServerRequest) -> FeatureServerInfo:
+        """Start the online feature server (or keep the running one when it matches)."""
+        from .online_server import FeatureServerProcess
+
+        process = FeatureServerProcess(self.settings)
+        process.start(request.workers, request.port)
+        return self._server_info(process)
+
+    def server(self) -> FeatureServerInfo:
+        from .online_server import FeatureServerProcess
+
+        return self._server_info(FeatureServerProcess(self.settings))
+
+    def stop_server(self) -> FeatureServerInfo:
+        from .online_server import FeatureServerProcess
+
+        process = FeatureServerProcess(self.settings)
+        process.stop()
+        return self._server_info(process)
 
     def training_frame(self, entity_df: pd.DataFrame, features: list[str] | None = None,
                        feature_service: str | None = None, full_feature_names: bool = False

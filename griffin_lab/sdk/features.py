@@ -9,6 +9,8 @@ from ..errors import InvalidInput, ValidationFailed
 from ..features.schemas import (
     AddSourceRequest,
     AddSourceResult,
+    FeatureServerInfo,
+    FeatureServerRequest,
     FeatureServiceInfo,
     FeatureServiceRequest,
     FeatureViewDetail,
@@ -145,6 +147,22 @@ class FeaturesClient:
             entities=_entity_columns(entities), full_feature_names=full_feature_names,
         )
         return pd.DataFrame(self._t.call("features_online", body=body).columns)
+
+    # the online feature server ---------------------------------------------------------
+    def serve(self, workers: int = 2, port: int | None = None) -> FeatureServerInfo:
+        """Start the online feature server: the same online reads as :meth:`online`, answered
+        by ``workers`` processes at ``url + online_path`` for applications on their request
+        path (send ``Authorization: token <token>``). A running server with the same workers
+        is kept."""
+        return self._t.call("features_server_start",
+                            body=_build(FeatureServerRequest, workers=workers, port=port))
+
+    def server(self) -> FeatureServerInfo:
+        """Whether the online feature server runs, with its URL and token."""
+        return self._t.call("features_server")
+
+    def stop_server(self) -> FeatureServerInfo:
+        return self._t.call("features_server_stop")
 
     def training_set(self, entity_df: pd.DataFrame, features: str | list[str],
                      full_feature_names: bool = False) -> pd.DataFrame:

@@ -17,23 +17,10 @@ from jupyter_server.base.handlers import APIHandler
 from pydantic import BaseModel, ValidationError
 from tornado import web
 
-from ..api.core import Operation, RequestContext
+from ..api.core import Operation, RequestContext, validation_error
 from ..errors import EngineUnavailable, GriffinError, InvalidInput
 
 AUTH_RESOURCE = "griffin"
-
-
-def _validation_message(exc: ValidationError, where: str) -> InvalidInput:
-    first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or where
-    return InvalidInput(
-        f"Invalid {where} field {loc!r}: {first['msg']}",
-        field=loc,
-        errors=[
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()[:20]
-        ],
-    )
 
 
 class GriffinHandler(APIHandler):
@@ -78,22 +65,7 @@ class GriffinHandler(APIHandler):
         try:
             return op.query.model_validate(raw)
         except ValidationError as exc:
-            raise _validation_message(exc, "query") from exc
-
-    def _parse_body(self, op: Operation) -> BaseModel | None:
-        if op.body is None:
-            return None
-        raw = self.request.body or b""
-        if not raw.strip():
-            raise InvalidInput(f"{op.method} {op.url_path} needs a JSON request body")
-        try:
-            return op.body.model_validate_json(raw)
-        except ValidationError as exc:
-            if any(e["type"] == "json_invalid" for e in exc.errors()):
-                raise InvalidInput(
-                    f"Request body is not valid JSON: {exc.errors()[0]['msg']}"
-                ) from exc
-            raise _validation_message(exc, "body") from exc
+            raise validation_error(exc, "query") from exc
 
     async def _dispatch(self, method: str, path_kwargs: dict[str, str]) -> None:
         op = self.operations.get(method)
@@ -101,7 +73,7 @@ class GriffinHandler(APIHandler):
             raise web.HTTPError(405)
         try:
             query = self._parse_query(op)
-            body = self._parse_body(op)
+            body = op.parse_body(self.request.body or b"")
             platform = self.platform
             ctx = RequestContext(actor=self._actor())
             result = await asyncio.to_thread(

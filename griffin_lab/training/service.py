@@ -193,11 +193,7 @@ class TrainingService:
         return shlex.quote(sys.executable) if self._local_cluster() else "python"
 
     def _job_env(self) -> dict[str, str]:
-        s = self.settings
-        env = {"GRIFFIN_HOME": str(s.home), "GRIFFIN_DATABASE_URL": s.resolved_database_url,
-               "GRIFFIN_ARTIFACT_ROOT": s.resolved_artifact_root,
-               "GRIFFIN_FEAST_REPO_PATH": str(s.resolved_feast_repo_path),
-               "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+        env = {**self.settings.as_env(), "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
                "PYTHONUNBUFFERED": "1", "RAY_DEDUP_LOGS": "1"}
         if self.ray.embedded:
             # one machine is never preempted: spare the extra watcher process per job
