@@ -12,15 +12,21 @@ from typing import Any
 from sqlalchemy import update
 
 from ..db import Database
-from ..settings import Settings
 from .tables import TERMINAL, TrainingJobRow, TrainingMetricRow
 
 _DBS: dict[str, Database] = {}
 
 
 def database() -> Database:
-    """One engine per worker process, from the settings the job handed its workers."""
-    url = Settings.load().resolved_database_url
+    """One engine per worker process, from the settings the job handed its workers. A job's
+    environment names the database (``GRIFFIN_DATABASE_URL`` wins over every other source of
+    settings), so the entrypoint marks its job running without importing the settings model
+    first; elsewhere the settings are read as usual."""
+    url = os.environ.get("GRIFFIN_DATABASE_URL")
+    if not url:
+        from ..settings import Settings
+
+        url = Settings.load().resolved_database_url
     if url not in _DBS:
         _DBS[url] = Database(url)
     return _DBS[url]
