@@ -210,6 +210,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/griffin/api/v1/features/server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the online feature server runs, its URL and token. */
+        get: operations["features_server"];
+        put?: never;
+        /** Start the online feature server: /features/online from N worker processes. */
+        post: operations["features_server_start"];
+        /** Stop the online feature server. */
+        delete: operations["features_server_stop"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/griffin/api/v1/features/services": {
         parameters: {
             query?: never;
@@ -1455,6 +1474,58 @@ export interface components {
             dtype: string;
             /** Name */
             name: string;
+        };
+        /** FeatureServerInfo */
+        FeatureServerInfo: {
+            /**
+             * Online Path
+             * @description POST here the body of /features/online.
+             */
+            online_path: string;
+            /**
+             * Pid
+             * @default null
+             */
+            pid: number | null;
+            /** Running */
+            running: boolean;
+            /**
+             * Started At
+             * @default null
+             */
+            started_at: string | null;
+            /**
+             * Token
+             * @description Send as 'Authorization: token <token>'.
+             * @default null
+             */
+            token: string | null;
+            /**
+             * Url
+             * @description Base URL of the server.
+             * @default null
+             */
+            url: string | null;
+            /**
+             * Workers
+             * @default null
+             */
+            workers: number | null;
+        };
+        /** FeatureServerRequest */
+        FeatureServerRequest: {
+            /**
+             * Port
+             * @description Port on 127.0.0.1; a free one when omitted.
+             * @default null
+             */
+            port: number | null;
+            /**
+             * Workers
+             * @description Worker processes (one core each).
+             * @default 2
+             */
+            workers: number;
         };
         /** FeatureServiceInfo */
         FeatureServiceInfo: {
@@ -4407,6 +4478,97 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportsPage"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureServerInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_server_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureServerRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureServerInfo"];
+                };
+            };
+            /** @description A user error (4xx) or a server fault (5xx), with a message. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    features_server_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureServerInfo"];
                 };
             };
             /** @description A user error (4xx) or a server fault (5xx), with a message. */

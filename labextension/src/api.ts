@@ -45,6 +45,7 @@ export type AddSourceResult = Schemas['AddSourceResult'];
 export type PlannedChangeInfo = Schemas['PlannedChangeInfo'];
 export type MaterializeResult = Schemas['MaterializeResult'];
 export type MaterializeViewResult = Schemas['MaterializeViewResult'];
+export type FeatureServerInfo = Schemas['FeatureServerInfo'];
 
 /** An error raised for a failed Griffin API request. */
 export class GriffinApiError extends Error {
@@ -338,6 +339,32 @@ export function materializeFeatures(
   return postJSON<MaterializeResult>(
     'features/materialize',
     { feature_views: featureViews, incremental },
+    settings
+  );
+}
+
+/** `GET features/server`: whether the online feature server runs, and where. */
+export function fetchFeatureServer(
+  settings?: ServerConnection.ISettings
+): Promise<FeatureServerInfo> {
+  return getJSON<FeatureServerInfo>('features/server', settings);
+}
+
+/** `POST features/server`: start the online feature server with `workers` processes. */
+export function startFeatureServer(
+  workers: number,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureServerInfo> {
+  return postJSON<FeatureServerInfo>('features/server', { workers }, settings);
+}
+
+/** `DELETE features/server`: stop the online feature server. */
+export function stopFeatureServer(
+  settings?: ServerConnection.ISettings
+): Promise<FeatureServerInfo> {
+  return requestAPI<FeatureServerInfo>(
+    'features/server',
+    { method: 'DELETE', cache: 'no-cache' },
     settings
   );
 }

@@ -5,11 +5,13 @@
 import React from 'react';
 
 import {
+  FeatureServerInfo,
   FeatureServiceInfo,
   FeatureStats,
   FeatureViewDetail,
   FeatureViewSummary,
   fetchFeatureSample,
+  fetchFeatureServer,
   fetchFeatureStats,
   fetchFeatureView,
   fetchValidationReports,
@@ -18,6 +20,8 @@ import {
   MaterializeViewResult,
   SearchResult,
   searchFeatures,
+  startFeatureServer,
+  stopFeatureServer,
   validateFeatureView,
   ValidationReport
 } from './api';
@@ -387,7 +391,151 @@ function FeatureCatalog(props: { model: FeaturesModel }): JSX.Element {
           </>
         ) : null}
       </div>
+      <FeatureServerCard />
     </div>
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* The online feature server                                          */
+/* ------------------------------------------------------------------ */
+
+const SERVER_WORKERS = [1, 2, 4, 8];
+
+function FeatureServerCard(): JSX.Element {
+  const server = useRequest(() => fetchFeatureServer(), 'server');
+  const [workers, setWorkers] = React.useState(2);
+  const [busy, setBusy] = React.useState<'start' | 'stop' | null>(null);
+  const [error, setError] = React.useState<{
+    title: string;
+    error: IShownError;
+  } | null>(null);
+  const [copied, setCopied] = React.useState(false);
+  const info = server.data;
+
+  const act = async (
+    what: 'start' | 'stop',
+    call: () => Promise<FeatureServerInfo>
+  ): Promise<void> => {
+    setBusy(what);
+    setError(null);
+    setCopied(false);
+    try {
+      server.setData(await call());
+    } catch (reason) {
+      setError({
+        title: what === 'stop' ? 'Could not stop the server' : 'The server did not start',
+        error: toShownError(reason)
+      });
+      server.reload();
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const copyCurl = async (running: FeatureServerInfo): Promise<void> => {
+    const body = JSON.stringify({
+      feature_service: 'SERVICE',
+      entities: { user_id: [1] }
+    });
+    const command =
+      `curl -s ${running.url}${running.online_path} ` +
+      `-H 'Authorization: token ${running.token}' -d '${body}'`;
+    await navigator.clipboard.writeText(command);
+    setCopied(true);
+  };
+
+  return (
+    <section
+      className="griffin-detail-section griffin-feature-server"
+      aria-labelledby="griffin-feature-server-title"
+      data-griffin-feature-server={
+        info === null ? 'loading' : info.running ? 'running' : 'stopped'
+      }
+    >
+      <div className="griffin-section-head">
+        <h4 className="griffin-subtitle" id="griffin-feature-server-title">
+          Online feature server
+        </h4>
+      </div>
+      <p className="griffin-muted">
+        Online reads for applications, answered by worker processes beside
+        Jupyter: the same request as <code>features/online</code>, with the
+        server's own token.
+      </p>
+      {server.error ? (
+        <ErrorBox title="Could not read the server's state" error={server.error} />
+      ) : null}
+      {info?.running ? (
+        <dl className="griffin-detail-facts">
+          <Fact label="Status">
+            <StatusText status="running" />
+          </Fact>
+          <Fact label="URL">
+            <code data-griffin-feature-server-url>{`${info.url}${info.online_path}`}</code>
+          </Fact>
+          <Fact label="Workers">{info.workers}</Fact>
+          <Fact label="Started">
+            <Time iso={info.started_at} />
+          </Fact>
+        </dl>
+      ) : info ? (
+        <p>
+          <StatusText status="stopped" />
+        </p>
+      ) : null}
+      <div className="griffin-actions">
+        {info?.running ? (
+          <>
+            <button
+              type="button"
+              className="griffin-button"
+              data-griffin-action="copy-feature-server-curl"
+              onClick={() => void copyCurl(info)}
+            >
+              {copied ? 'Copied' : 'Copy a curl command'}
+            </button>
+            <button
+              type="button"
+              className="griffin-button"
+              data-griffin-action="stop-feature-server"
+              disabled={busy !== null}
+              onClick={() => void act('stop', () => stopFeatureServer())}
+            >
+              {busy === 'stop' ? 'Stopping…' : 'Stop'}
+            </button>
+          </>
+        ) : (
+          <>
+            <label className="griffin-inline-field">
+              Workers{' '}
+              <select
+                className="griffin-input"
+                value={workers}
+                data-griffin-input="feature-server-workers"
+                onChange={event => setWorkers(Number(event.target.value))}
+              >
+                {SERVER_WORKERS.map(n => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button
+              type="button"
+              className="griffin-button griffin-button-primary"
+              data-griffin-action="start-feature-server"
+              disabled={busy !== null || info === null}
+              onClick={() => void act('start', () => startFeatureServer(workers))}
+            >
+              {busy === 'start' ? 'Starting…' : 'Start'}
+            </button>
+          </>
+        )}
+      </div>
+      {error ? <ErrorBox title={error.title} error={error.error} /> : null}
+    </section>
   );
 }
 

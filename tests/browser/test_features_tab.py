@@ -305,3 +305,39 @@ def test_insert_cell_hook_for_widgets(page, lab_server: Lab) -> None:
     assert "jp-CodeCell" in (second.get_attribute("class") or "")
     assert "from griffin_lab import features" in second.inner_text()
     assert "jp-mod-active" in (second.get_attribute("class") or "")
+
+
+def test_feature_server_starts_and_stops_from_the_catalogue(page, lab_server: Lab) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    _open_features(page)
+    card = page.locator(f"{FEATURES} .griffin-feature-server")
+    page.locator(f'{FEATURES} [data-griffin-feature-server="stopped"]').wait_for(
+        state="visible", timeout=WAIT_MS)
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "griffin-feature-server-stopped.png"))
+    page.locator('[data-griffin-input="feature-server-workers"]').select_option("1")
+    page.locator('[data-griffin-action="start-feature-server"]').click()
+    page.locator(f'{FEATURES} [data-griffin-feature-server="running"]').wait_for(
+        state="visible", timeout=WAIT_MS)
+
+    # The card shows where it listens; that address answers real reads with the token the
+    # authenticated Jupyter route hands out.
+    info = _api(lab_server, "features/server").json()
+    assert info["running"] and info["workers"] == 1
+    url = card.locator("[data-griffin-feature-server-url]").inner_text()
+    assert url == f"{info['url']}{info['online_path']}"
+    answer = httpx.post(url, headers={"Authorization": f"token {info['token']}"}, timeout=30,
+                        json={"features": ["user_features:orders_count"],
+                              "entities": {"user_id": [1, 2]}})
+    assert answer.status_code == 200 and answer.json()["columns"]["user_id"] == [1, 2]
+    assert info["token"] not in card.inner_text()  # the token is copied, never shown
+
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "griffin-feature-server.png"))
+
+    page.locator('[data-griffin-action="stop-feature-server"]').click()
+    page.locator(f'{FEATURES} [data-griffin-feature-server="stopped"]').wait_for(
+        state="visible", timeout=WAIT_MS)
+    assert _api(lab_server, "features/server").json()["running"] is False
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{info['url']}/healthz", timeout=5)
