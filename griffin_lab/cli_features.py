@@ -195,7 +195,9 @@ def serve(workers: int = typer.Option(2, help="Worker processes (one core each).
         if not info.running:
             typer.echo("The online feature server is not running.")
             return
-        typer.echo(f"Online feature server: {info.url} ({info.workers} workers, pid {info.pid})")
+        plural = "" if info.workers == 1 else "s"
+        typer.echo(f"Online feature server: {info.url} ({info.workers} worker{plural}, "
+                   f"pid {info.pid})")
         typer.echo(f"  curl -s {info.url}{info.online_path} -H 'Authorization: token "
                    f"{info.token}' -d '{{\"feature_service\": \"...\", \"entities\": "
                    f"{{\"user_id\": [1]}}}}'")

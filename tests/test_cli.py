@@ -104,6 +104,17 @@ def test_features_verbs(tmp_path: Path) -> None:
     missing = run("features", "describe", "nope", home=tmp_path)
     assert missing.returncode == 2 and "No feature view named 'nope'" in missing.stderr
 
+    # The online feature server: started in the background, outliving the command.
+    started = run("features", "serve", "--workers", "1", home=tmp_path)
+    assert started.returncode == 0, started.stderr
+    assert "(1 worker, pid" in started.stdout and "Authorization: token" in started.stdout
+    info = json.loads(run("features", "serve", "--status", "--json", home=tmp_path).stdout)
+    assert info["running"] and info["workers"] == 1 and info["token"] in started.stdout
+    stopped = run("features", "serve", "--stop", home=tmp_path)
+    assert stopped.returncode == 0 and "not running" in stopped.stdout
+    bad = run("features", "serve", "--workers", "99", home=tmp_path)
+    assert bad.returncode == 2 and "workers" in bad.stderr
+
 
 def test_features_add_source_from_yaml(tmp_path: Path) -> None:
     from tests.test_features import store_csv
