@@ -9,7 +9,7 @@ scratch ``GRIFFIN_HOME``, then measures in one run:
    run is timed too, so Griffin's own overhead does not depend on run-to-run noise;
 2. in-process online retrieval, 1 and 100 entities: ``FeatureStoreService.online`` vs
    ``FeatureStore.get_online_features(...).to_dict()`` on the very same ``FeatureStore``,
-   interleaved call by call (same entity keys for both), p50/p99 after warm-up; the SDK's
+   interleaved call by call (same entity keys for both), p50/p99 after warm-up; then the SDK's
    in-process ``client.features.online`` (a DataFrame) on the same platform, for information;
 3. REST: Griffin's online feature server (``python -m griffin_lab.features.online_server``,
    as ``client.features.serve(workers=2)`` starts it) and Griffin's Jupyter route ``POST
@@ -26,7 +26,7 @@ p99 no worse (the feature server, with as many workers as feast serve). Every pr
 started here is stopped before exit. ``--profile DIR`` adds two
 load runs with py-spy sampling the Griffin server's GIL holder (where its time goes).
 
-    python -m benchmarks.feature_store [--users 100000] [--calls 500] [--seconds 15] [--json]
+    python -m benchmarks.feature_store [--users 100000] [--calls 2000] [--seconds 15] [--json]
     python -m benchmarks.feature_store --users 2000 --calls 50 --seconds 3   # smoke run
 """
 
@@ -189,11 +189,12 @@ def bench_online(platform: Any, users: int, calls: int, seed: int) -> dict[str, 
         raise RuntimeError("Griffin and Feast disagree on the online values")
     if runners["griffin"](probe)["f0"][0] is None:
         raise RuntimeError("The online store holds no values: materialization failed?")
-    for k in (1, 100):
-        times: dict[str, list[float]] = {name: [] for name in runners}
-        order = list(runners)
-        warm = max(20, calls // 10)
-        for i in range(warm + calls):
+
+    def measure(names: list[str], k: int, n: int) -> dict[str, list[float]]:
+        times: dict[str, list[float]] = {name: [] for name in names}
+        order = list(names)
+        warm = max(20, n // 10)
+        for i in range(warm + n):
             ids = [rng.randint(1, users) for _ in range(k)]
             order = order[1:] + order[:1]  # rotate: each goes first equally often
             for name in order:
@@ -202,6 +203,13 @@ def bench_online(platform: Any, users: int, calls: int, seed: int) -> dict[str, 
                 elapsed = time.perf_counter() - t0
                 if i >= warm:
                     times[name].append(elapsed)
+        return times
+
+    for k in (1, 100):
+        n = calls if k == 1 else max(100, calls // 4)
+        # Griffin and Feast call by call; the SDK (a DataFrame per call, whose garbage would
+        # land in the others' timings) on its own afterwards.
+        times = {**measure(["griffin", "feast"], k, n), **measure(["sdk"], k, n)}
         results[str(k)] = {
             name: {"p50_ms": pct(t, 50) * 1e3, "p99_ms": pct(t, 99) * 1e3,
                    "mean_ms": statistics.fmean(t) * 1e3, "calls": len(t)}
@@ -790,8 +798,9 @@ def table(res: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--calls", type=int, default=500,
-                        help="measured in-process online calls per side and entity count")
+    parser.add_argument("--calls", type=int, default=2000,
+                        help="measured in-process online calls per side for 1 entity (a "
+                        "quarter of them for 100 entities)")
     parser.add_argument("--seconds", type=float, default=15.0,
                         help="REST load per server and entity count")
     parser.add_argument("--rounds", type=int, default=3,

@@ -184,6 +184,27 @@ def test_training_set_keeps_rows_without_features(grocery: Platform) -> None:
     assert frame["event_timestamp"].tolist() == entities["event_timestamp"].tolist()
 
 
+def test_training_set_rows_sharing_keys_and_time_each_get_the_answer(grocery: Platform
+                                                                      ) -> None:
+    stamps = pd.to_datetime(["2026-06-01", "2026-06-01", "2020-01-01", "2026-06-01",
+                             "2026-06-01"], utc=True)
+    entities = pd.DataFrame({"user_id": [2, 2, 2, 1, 2], "label": [1, 0, 1, 0, 0],
+                             "event_timestamp": stamps}, index=[40, 10, 30, 20, 0])
+    refs = ["user_features:orders_count"]
+    frame, empty = grocery.features.training_frame(entities, refs)
+    # In order, every row, a fresh 0..n-1 index; repeats get the same value as the first.
+    assert frame["label"].tolist() == [1, 0, 1, 0, 0] and list(frame.index) == list(range(5))
+    alone = {uid: grocery.features.training_frame(
+        pd.DataFrame({"user_id": [uid], "event_timestamp": stamps[:1]}), refs)[0]
+        ["orders_count"].iloc[0] for uid in (1, 2)}
+    got = frame["orders_count"].tolist()
+    assert got[0] == got[1] == got[4] == alone[2] and got[3] == alone[1]
+    assert pd.isna(got[2]) and empty == 1
+    with pytest.raises(InvalidInput, match="orders_count") as err:
+        grocery.features.training_frame(entities.assign(orders_count=1), refs)
+    assert err.value.field == "entity_rows"
+
+
 def test_training_set_requires_timestamps(grocery: Platform) -> None:
     with pytest.raises(InvalidInput, match="event_timestamp"):
         grocery.features.training_frame(pd.DataFrame({"user_id": [1]}),

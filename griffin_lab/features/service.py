@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESERVED = {"entities", "feature_services", "data", "validation"}
+ROW = "__griffin_row"  # numbers the entity rows sent to Feast for a training set
 Progress = Callable[[str], None]
 RULES = TypeAdapter(list[Rule])
 
@@ -587,6 +588,7 @@ class FeatureStoreService:
         window get nulls (Feast's file store would drop them). Returns the frame and how many
         rows had no feature at all.
         """
+        import numpy as np
         import pandas as pd
 
         wanted, keys, by_view = self._resolve(features, feature_service)
@@ -594,7 +596,7 @@ class FeatureStoreService:
             raise InvalidInput("The entity rows need an event_timestamp column",
                                field="entity_rows")
         self._check_keys(set(entity_df.columns) - {"event_timestamp"}, keys, extra_ok=True)
-        frame = entity_df.copy()
+        frame = entity_df.reset_index(drop=True)  # a copy, numbered 0..n-1
         try:
             frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True)
         except (ValueError, TypeError) as exc:
@@ -606,26 +608,42 @@ class FeatureStoreService:
         # known at that time.
         store, views = self.repo.store, self._views()
         frame["event_timestamp"] = frame["event_timestamp"].astype("datetime64[ns, UTC]")
-        out = frame
+        parts: list[pd.DataFrame] = []
         added: list[str] = []
         for view_name, refs in by_view.items():
             on = [*views[view_name].join_keys, "event_timestamp"]
-            distinct = frame[on].drop_duplicates()
+            # Each distinct (keys, timestamp) goes to Feast once, numbered; its answer comes
+            # back in any order and without the rows it had nothing for, so it is put back in
+            # place by that number (cheaper than joining on the keys and timestamp again).
+            repeated = frame.duplicated(on)
+            distinct = frame.loc[~repeated, on].reset_index(drop=True)
+            distinct[ROW] = np.arange(len(distinct))
             with _name_collisions():
                 part = store.get_historical_features(
                     entity_df=distinct, features=refs, full_feature_names=full_feature_names,
                 ).to_df()
-            clash = sorted(set(part.columns) & set(added) - set(on))
+            cols = [c for c in part.columns if c not in on and c != ROW]
+            clash = sorted(set(cols) & set(added))
             if clash:
                 raise InvalidInput(
                     f"Feature name(s) {', '.join(clash)} come from several views; ask with "
                     "full_feature_names=True to get view__feature columns", field="features")
-            cols = [c for c in part.columns if c not in on]
-            part["event_timestamp"] = part["event_timestamp"].astype("datetime64[ns, UTC]")
-            out = out.merge(part[on + cols].drop_duplicates(on), on=on, how="left")
+            taken = sorted(set(cols) & set(frame.columns))
+            if taken:
+                raise InvalidInput(
+                    f"The entity rows already have column(s) {', '.join(taken)}, which are "
+                    "also feature names: rename them, or ask with full_feature_names=True",
+                    field="entity_rows")
+            by_row = part.drop_duplicates(ROW).set_index(ROW)[cols].reindex(
+                np.arange(len(distinct)))
+            if repeated.any():  # rows sharing keys and timestamp share the answer
+                group = frame.groupby(on, sort=False, dropna=False).ngroup()
+                by_row = by_row.take(group.to_numpy())
+            parts.append(by_row.set_axis(frame.index))
             added += cols
+        out = pd.concat([frame, *parts], axis=1) if parts else frame
         empty = int(out[added].isna().all(axis=1).sum()) if added else len(out)
-        return out.reset_index(drop=True), empty
+        return out, empty
 
     def feature_refs(self, features: list[str] | None = None,
                      feature_service: str | None = None) -> tuple[list[str], set[str]]:
