@@ -9,6 +9,9 @@ import tempfile
 _HOME = tempfile.mkdtemp(prefix="griffin-test-home-")
 os.environ["GRIFFIN_HOME"] = _HOME
 os.environ["GRIFFIN_DEMO_SIZE"] = "tiny"  # notebooks call client.demo() without a size
+# Warm standby jobs outlive the job that started them (on Ray heads the tests share);
+# tests/test_training_standby.py turns them on and stops its own.
+os.environ["GRIFFIN_TRAINING_STANDBY"] = "false"
 for _name in ("GRIFFIN_URL", "GRIFFIN_TOKEN", "GRIFFIN_DATABASE_URL", "GRIFFIN_RAY_ADDRESS",
               "GRIFFIN_ARTIFACT_ROOT", "GRIFFIN_FEAST_REPO_PATH", "GRIFFIN_CONFIG"):
     os.environ.pop(_name, None)

@@ -3,10 +3,11 @@
 1. LightGBM: a Griffin job (spec submitted -> model registered; 1 Ray Train worker with all
    the machine's threads, a warm embedded Ray head) vs plain ``lightgbm.train`` in this
    process on the same rows, split, parameters, threads and per-round validation metrics.
-2. Submit -> RUNNING: how long until the job's entrypoint runs on the warm head (Griffin's
-   ``started_at`` - ``created_at``), over several small jobs.
+2. Submit -> RUNNING: how long until the job runs on the warm head (Griffin's ``started_at`` -
+   ``created_at``), over several small jobs: on an idle warm standby (the default path; the
+   benchmark waits for one to be idle before each job) and as a new Ray job (standbys off).
 3. Keras: a Griffin ``tensorflow`` job (1 worker) vs plain ``model.fit`` of the same MLP on the
-   same rows in one process.
+   same rows in one process, on a warm standby and as a new Ray job.
 
 Each Griffin job's time is split into phases from its own records: submission (checks, data
 fingerprint), queue (Ray starts the entrypoint), start-up (driver imports, Ray Train's
@@ -129,6 +130,25 @@ def griffin_job(client: Any, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def wait_warm(platform: Any, runtime: str, timeout: float = 300.0) -> float:
+    """Until a standby of ``runtime`` is idle (what a user finds a few seconds after their
+    previous job started); the seconds waited."""
+    from sqlalchemy import select
+
+    from griffin_lab.training.tables import TrainingStandbyRow
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        with platform.db.session() as session:
+            idle = session.execute(select(TrainingStandbyRow.id).where(
+                TrainingStandbyRow.runtime == runtime,
+                TrainingStandbyRow.state == "idle")).first()
+        if idle is not None:
+            return time.perf_counter() - t0
+        time.sleep(0.1)
+    raise RuntimeError(f"no {runtime} standby became idle in {timeout:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -157,22 +177,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t = time.perf_counter()
     ensure_local_head(home)
     results["head_start_s"] = time.perf_counter() - t
-    platform = Platform.from_settings(Settings.load(home=home))
+    platform = Platform.from_settings(Settings.load(home=home, training_standby=True))
     client = Client(InProcessTransport(platform))
+    # The same home without standbys: every job is a new Ray job (the path of a job that finds
+    # no idle standby, and of every job before standbys existed).
+    cold_platform = Platform.from_settings(Settings.load(home=home, training_standby=False))
+    cold = Client(InProcessTransport(cold_platform))
     try:
         base = {"runtime": "lightgbm", "label": "label", "register_as": "bench",
                 "scaling": {"num_workers": 1, "cpus_per_worker": THREADS}}
-        # warm-up: the head's first job pays one-off costs (runtime env agent, caches)
-        griffin_job(client, {**base, "name": "warmup", "data": {"path": str(small)},
-                             "params": {"num_boost_round": 5}})
-        lat = [griffin_job(client, {**base, "name": f"latency-{i}", "data": {"path": str(small)},
-                                    "params": {"num_boost_round": 5}})
-               for i in range(args.latency_jobs)]
-        queue = [r["phases"]["queue (Ray starts the entrypoint)"] for r in lat]
-        results["submit_to_running_s"] = {"median": statistics.median(queue), "max": max(queue),
-                                          "runs": len(queue)}
+        small_job = {**base, "data": {"path": str(small)}, "params": {"num_boost_round": 5}}
+        # warm-up: the head's first job pays one-off costs (runtime env agent, caches); it
+        # also submits the first LightGBM standby
+        griffin_job(client, {**small_job, "name": "warmup"})
+        lat, lat_cold, waited = [], [], []
+        for i in range(args.latency_jobs):
+            waited.append(wait_warm(platform, "lightgbm"))
+            lat.append(griffin_job(client, {**small_job, "name": f"latency-{i}"}))
+        for i in range(args.latency_jobs):
+            lat_cold.append(griffin_job(cold, {**small_job, "name": f"latency-cold-{i}"}))
+        for key, runs in (("submit_to_running_s", lat), ("submit_to_running_cold_s", lat_cold)):
+            queue = [r["phases"]["queue (Ray starts the entrypoint)"] for r in runs]
+            results[key] = {"median": statistics.median(queue), "max": max(queue),
+                            "runs": len(queue)}
+        results["standby_ready_s"] = {"median": statistics.median(waited), "max": max(waited)}
         results["small_job_s"] = statistics.median(r["seconds"] for r in lat)
+        results["small_job_cold_s"] = statistics.median(r["seconds"] for r in lat_cold)
         plain = plain_lightgbm(data, args.rounds)
+        wait_warm(platform, "lightgbm")
         job = griffin_job(client, {**base, "name": "lgbm-bench", "data": {"path": str(data)},
                                    "params": {"num_boost_round": args.rounds}})
         plain2 = plain_lightgbm(data, args.rounds)  # again after, to see the machine's drift
@@ -180,15 +212,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                "plain_detail": plain, "griffin": job,
                                "ratio": job["seconds"] / statistics.mean(
                                    [plain["seconds"], plain2["seconds"]])}
+        keras = {"name": "keras-bench", "runtime": "tensorflow", "label": "label",
+                 "data": {"path": str(kdata)},
+                 "scaling": {"num_workers": 1, "cpus_per_worker": THREADS},
+                 "params": {"layers": [{"units": 64}, {"units": 32}],
+                            "epochs": args.keras_epochs, "batch_size": 256}}
+        # a small TensorFlow job first: it submits the first TensorFlow standby
+        griffin_job(client, {**keras, "name": "keras-warmup", "data": {"path": str(small)},
+                             "params": {**keras["params"], "epochs": 1}})
         kplain = plain_keras(kdata, args.keras_epochs, 256)
-        kjob = griffin_job(client, {
-            "name": "keras-bench", "runtime": "tensorflow", "label": "label",
-            "data": {"path": str(kdata)}, "scaling": {"num_workers": 1, "cpus_per_worker": THREADS},
-            "params": {"layers": [{"units": 64}, {"units": 32}], "epochs": args.keras_epochs,
-                       "batch_size": 256}})
-        results["keras"] = {"plain": kplain, "griffin": kjob,
-                            "ratio": kjob["seconds"] / kplain["seconds"]}
+        wait_warm(platform, "tensorflow")
+        kjob = griffin_job(client, keras)
+        kcold = griffin_job(cold, {**keras, "name": "keras-cold"})
+        results["keras"] = {"plain": kplain, "griffin": kjob, "cold": kcold,
+                            "ratio": kjob["seconds"] / kplain["seconds"],
+                            "cold_ratio": kcold["seconds"] / kplain["seconds"]}
     finally:
+        platform.training.standby.stop_all()
+        cold_platform.close()
         platform.close()
         stop_local_head(home)
     if args.json:
@@ -209,12 +250,19 @@ def report(r: dict[str, Any]) -> None:
     print(f"    plain: read + split + Dataset {p['prepare_s']:.2f} s, "
           f"boosting {p['train_s']:.2f} s")
     print(f"Keras: plain {ke['plain']['seconds']:.1f} s, Griffin job {ke['griffin']['seconds']:.1f}"
-          f" s -> ratio {ke['ratio']:.2f}")
+          f" s -> ratio {ke['ratio']:.2f}; without a standby {ke['cold']['seconds']:.1f} s -> "
+          f"ratio {ke['cold_ratio']:.2f}")
     for name, s in ke["griffin"]["phases"].items():
-        print(f"    {name:<58} {s:6.2f} s")
-    sr = r["submit_to_running_s"]
-    print(f"submit -> RUNNING (warm head): median {sr['median']:.2f} s, max {sr['max']:.2f} s "
-          f"over {sr['runs']} jobs; a small job end to end {r['small_job_s']:.1f} s")
+        print(f"    {name:<58} {s:6.2f} s  (without a standby "
+              f"{ke['cold']['phases'][name]:.2f} s)")
+    for key, what in (("submit_to_running_s", "on a warm standby"),
+                      ("submit_to_running_cold_s", "as a new Ray job")):
+        sr = r[key]
+        print(f"submit -> RUNNING {what} (warm head): median {sr['median']:.2f} s, max "
+              f"{sr['max']:.2f} s over {sr['runs']} jobs")
+    print(f"a small job end to end: {r['small_job_s']:.1f} s on a standby, "
+          f"{r['small_job_cold_s']:.1f} s as a new Ray job; a standby was idle "
+          f"{r['standby_ready_s']['median']:.1f} s (median) after the previous job started")
 
 
 if __name__ == "__main__":

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         None,
         description="Feast online store: redis://host:port[/db]; default: SQLite in the repo.",
     )
+    training_standby: bool = Field(
+        True, description="Keep a warm standby Ray job per runtime for single-worker jobs."
+    )
     url: str | None = Field(
         None, description="URL of a Jupyter server for the SDK's HTTP transport."
     )

@@ -4,6 +4,7 @@ compared with the in-process transport on the same store."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -172,6 +173,13 @@ def test_feature_server_refuses_bad_requests(clients) -> None:
     with pytest.raises(GriffinError) as err:
         remote.features.serve(workers=0)
     assert err.value.status_code == 422 and err.value.field == "workers"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(GriffinError) as err:
+            remote.features.serve(workers=1, port=taken.getsockname()[1])
+    assert err.value.status_code == 422 and err.value.field == "port"
+    assert "in use" in err.value.message
     assert remote.features.server().running is False
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable, GriffinError, InvalidInput
-from ..local_processes import alive, free_port, stop_processes
+from ..local_processes import alive, free_port, port_is_free, stop_processes
 from ..settings import Settings
 
 TOKEN_ENV = "GRIFFIN_FEATURE_SERVER_TOKEN"
@@ -232,6 +232,9 @@ class FeatureServerProcess:
                 if current.workers == workers and port in (None, current.port):
                     return current
                 self._stop(current)
+            if port is not None and not port_is_free(port):
+                raise InvalidInput(f"Port {port} of 127.0.0.1 is in use; name another or "
+                                   "leave it out for a free one", field="port")
             return self._launch(workers, port or free_port())
 
     def _launch(self, workers: int, port: int) -> ServerState:

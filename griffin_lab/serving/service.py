@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -28,7 +27,7 @@ from sqlalchemy import select
 from ..db import Database
 from ..db.base import utcnow
 from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
-from ..local_processes import alive, free_port, stop_processes
+from ..local_processes import alive, free_port, port_is_free, stop_processes
 from ..monitoring.files import request_log_dir
 from ..registry.service import RegistryService, split_ref
 from ..settings import Settings
@@ -52,16 +51,6 @@ LIVE = ("starting", "ready")
 MARKER = "GRIFFIN_SERVING_PROCESS"
 GRACE_S = 3.0  # a retired process keeps serving in-flight requests this long after a switch
 READY_TIMEOUT_S = 90.0
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _event(session: Any, endpoint_id: int, kind: str, **detail: Any) -> None:

@@ -100,6 +100,10 @@ def _reason(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--standby":
+        from .standby import wait
+
+        sys.exit(wait(sys.argv[2]))
     if len(sys.argv) != 2:
         print("usage: python -m griffin_lab.training.entry JOB_ID", file=sys.stderr)
         sys.exit(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -31,6 +32,8 @@ from .schemas import (
     TrialInfo,
 )
 from .spec import JobSpec, LightGBMJob, LLMJob, TensorFlowJob
+from .standby import RUNTIMES as STANDBY_RUNTIMES
+from .standby import StandbyPool, env_key
 from .tables import TERMINAL, TrainingJobRow, TrainingMetricRow, TrainingTrialRow
 
 if TYPE_CHECKING:
@@ -128,6 +131,7 @@ class TrainingService:
                  system: SystemService) -> None:
         self.settings, self.db, self.features, self.system = settings, db, features, system
         self.ray = RayJobs(settings.home, settings.ray_address)
+        self.standby = StandbyPool(db, self.ray)
         self._checked: dict[str, float] = {}
         self._evaluations: dict[str, Any] = {}
 
@@ -166,17 +170,24 @@ class TrainingService:
                 message="submitting", workers=[], metrics={}))
         if data.feature_refs:
             self.features.record_usage(data.feature_refs, "training_job", job_id)
-        try:
-            ray_job_id = self.ray.submit(
-                f"{self._python()} -m griffin_lab.training.entry {job_id}",
-                submission_id=f"griffin-{job_id}", env_vars=self._job_env(),
-                num_cpus=spec.scaling.cpus_per_worker if runs_in_driver(
-                    spec.scaling.model_dump(), spec.tune is not None) else 0)
-        except BaseException as exc:
-            self._set(job_id, status="failed", finished_at=utcnow(), message="not submitted",
-                      error=f"Ray did not accept the job: {exc}")
-            raise
-        self._set(job_id, ray_job_id=ray_job_id, message="queued on Ray")
+        in_driver = runs_in_driver(spec.scaling.model_dump(), spec.tune is not None)
+        entrypoint, env = f"{self._python()} -m griffin_lab.training.entry", self._job_env()
+        key = (env_key(spec.runtime, env, entrypoint) if self.settings.training_standby
+               and in_driver and spec.runtime in STANDBY_RUNTIMES else None)
+        if key is None or self.standby.claim(job_id, key) is None:
+            try:
+                ray_job_id = self.ray.submit(
+                    f"{entrypoint} {job_id}", submission_id=f"griffin-{job_id}", env_vars=env,
+                    num_cpus=spec.scaling.cpus_per_worker if in_driver else 0)
+            except BaseException as exc:
+                self._set(job_id, status="failed", finished_at=utcnow(),
+                          message="not submitted", error=f"Ray did not accept the job: {exc}")
+                raise
+            self._set(job_id, ray_job_id=ray_job_id, message="queued on Ray")
+        if key is not None:  # the next job of this kind finds a warm standby (if it does not
+            # start, the job itself is submitted all the same and the next takes the usual path)
+            with contextlib.suppress(EngineUnavailable):
+                self.standby.replenish(spec.runtime, key, entrypoint, env)
         self.system.record(actor, "training.submitted", subject=job_id,
                            detail={"name": spec.name, "runtime": spec.runtime,
                                    "parent_id": parent_id})

@@ -68,3 +68,20 @@ class TrainingTrialRow(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20))
     best: Mapped[bool] = mapped_column(default=False)
+
+
+class TrainingStandbyRow(Base):
+    """A warm Ray job waiting to run one job of its runtime (see ``standby.py``)."""
+
+    __tablename__ = "training_standbys"
+    __table_args__ = (Index("ix_training_standbys_key_state", "env_key", "state"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    runtime: Mapped[str] = mapped_column(String(40))
+    env_key: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))  # starting | idle | claimed | gone
+    ray_job_id: Mapped[str] = mapped_column(String(100))
+    job_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    idle_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
