@@ -33,7 +33,7 @@ from .schemas import (
 )
 from .spec import JobSpec, LightGBMJob, LLMJob, TensorFlowJob
 from .standby import RUNTIMES as STANDBY_RUNTIMES
-from .standby import StandbyPool, env_key
+from .standby import StandbyPool, env_key, standby_env
 from .tables import TERMINAL, TrainingJobRow, TrainingMetricRow, TrainingTrialRow
 
 if TYPE_CHECKING:
@@ -172,7 +172,8 @@ class TrainingService:
             self.features.record_usage(data.feature_refs, "training_job", job_id)
         in_driver = runs_in_driver(spec.scaling.model_dump(), spec.tune is not None)
         entrypoint, env = f"{self._python()} -m griffin_lab.training.entry", self._job_env()
-        key = (env_key(spec.runtime, env, entrypoint) if self.settings.training_standby
+        warm_env = standby_env(env, spec.scaling.cpus_per_worker)
+        key = (env_key(spec.runtime, warm_env, entrypoint) if self.settings.training_standby
                and in_driver and spec.runtime in STANDBY_RUNTIMES else None)
         if key is None or self.standby.claim(job_id, key) is None:
             try:
@@ -187,7 +188,7 @@ class TrainingService:
         if key is not None:  # the next job of this kind finds a warm standby (if it does not
             # start, the job itself is submitted all the same and the next takes the usual path)
             with contextlib.suppress(EngineUnavailable):
-                self.standby.replenish(spec.runtime, key, entrypoint, env)
+                self.standby.replenish(spec.runtime, key, entrypoint, warm_env)
         self.system.record(actor, "training.submitted", subject=job_id,
                            detail={"name": spec.name, "runtime": spec.runtime,
                                    "parent_id": parent_id})

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import math
 import secrets
 import sys
 import time
@@ -45,8 +46,17 @@ IDLE_TIMEOUT_S = 15 * 60
 RESERVE_TIMEOUT_S = 24 * 3600
 
 
+def standby_env(env: dict[str, str], cpus: float) -> dict[str, str]:
+    """A standby's environment for jobs of ``cpus`` CPUs. Ray gives a new job's driver
+    ``OMP_NUM_THREADS`` = its entrypoint CPUs (1 for a standby, which reserves none when it
+    starts); the framework's thread pools are sized from it at import, so a standby sets what
+    a new job would get."""
+    return {**env, "OMP_NUM_THREADS": str(max(1, math.floor(cpus)))}
+
+
 def env_key(runtime: str, env: dict[str, str], entrypoint: str) -> str:
-    """What a standby must share with a job to run it: runtime, environment, interpreter."""
+    """What a standby must share with a job to run it: runtime, environment (CPUs included,
+    see ``standby_env``), interpreter."""
     doc = json.dumps({"runtime": runtime, "env": env, "entrypoint": entrypoint},
                      sort_keys=True)
     return hashlib.sha256(doc.encode()).hexdigest()[:32]
