@@ -79,6 +79,9 @@ def render_store_yaml(online_store_url: str | None) -> str:
         "offline_store:\n"
         "  type: file\n"
         "entity_key_serialization_version: 3\n"
+        # Griffin hands Feast UTC timestamps already (training sets); Feast's own coercion
+        # would turn them into a zone its file store then converts again, row by row
+        "coerce_tz_aware: false\n"
     )
 
 

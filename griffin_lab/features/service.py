@@ -590,6 +590,7 @@ class FeatureStoreService:
         """
         import numpy as np
         import pandas as pd
+        import pytz
 
         wanted, keys, by_view = self._resolve(features, feature_service)
         if "event_timestamp" not in entity_df.columns:
@@ -618,6 +619,9 @@ class FeatureStoreService:
             repeated = frame.duplicated(on)
             distinct = frame.loc[~repeated, on].reset_index(drop=True)
             distinct[ROW] = np.arange(len(distinct))
+            # Feast's file store takes a fast path only for timestamps whose zone is pytz's
+            # UTC object; any other UTC (pandas' own) costs a Python call per row (~3 µs each)
+            distinct["event_timestamp"] = distinct["event_timestamp"].dt.tz_convert(pytz.utc)
             with _name_collisions():
                 part = store.get_historical_features(
                     entity_df=distinct, features=refs, full_feature_names=full_feature_names,
