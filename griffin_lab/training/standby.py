@@ -97,14 +97,21 @@ class StandbyPool:
         return None
 
     def replenish(self, runtime: str, key: str, entrypoint: str, env: dict[str, str]) -> None:
-        """Submit a standby for ``key`` unless one is starting or idle already."""
-        with self.db.session(write=True) as session:
+        """Submit a standby for ``key`` unless one is starting or idle already (one whose Ray
+        job ended without it, e.g. with its head, is forgotten)."""
+        with self.db.session() as session:
             waiting = session.execute(
-                select(TrainingStandbyRow.id)
+                select(TrainingStandbyRow.id, TrainingStandbyRow.ray_job_id,
+                       TrainingStandbyRow.created_at)
                 .where(TrainingStandbyRow.env_key == key,
-                       TrainingStandbyRow.state.in_(("starting", "idle")))).first()
-            if waiting is not None:
+                       TrainingStandbyRow.state.in_(("starting", "idle")))).all()
+        for standby_id, ray_job_id, created in waiting:
+            # a row younger than a minute may belong to a submission still on its way to Ray
+            if (utcnow() - created).total_seconds() < 60 or \
+                    self._ray_state(ray_job_id) in ("pending", "running"):
                 return
+            _forget(self.db, standby_id)
+        with self.db.session(write=True) as session:
             standby_id = f"standby-{runtime}-{secrets.token_hex(4)}"
             session.add(TrainingStandbyRow(id=standby_id, runtime=runtime, env_key=key,
                                            state="starting", ray_job_id=f"griffin-{standby_id}"))
@@ -131,7 +138,6 @@ class StandbyPool:
             return self.ray.status(ray_job_id)
         except Exception:
             return None
-
 
 
 def _forget(db: Any, standby_id: str) -> None:
