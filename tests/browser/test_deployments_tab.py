@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import griffin_lab
-from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, open_tab, set_theme
 from tests.feature_models import KEYS, register_feature_models
 from tests.servers import Lab, serving_lab
 
@@ -171,10 +171,7 @@ def page(page):
 
 
 def _open_deployments(page) -> None:
-    if not page.locator("#griffin-sidebar").is_visible():
-        page.locator(SIDEBAR_TAB).click()
-    page.locator('#griffin-sidebar [data-griffin-tab="deployments"]').click()
-    page.locator(DEPLOY).wait_for(state="visible", timeout=WAIT_MS)
+    open_tab(page, "deployments", DEPLOY)
 
 
 def _overflowing(page) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, open_tab, set_theme
 from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
@@ -69,10 +69,7 @@ def _api(lab: Lab, path: str) -> httpx.Response:
 
 
 def _open_features(page) -> None:
-    if not page.locator("#griffin-sidebar").is_visible():
-        page.locator(SIDEBAR_TAB).click()
-    page.locator('#griffin-sidebar [data-griffin-tab="features"]').click()
-    page.locator(FEATURES).wait_for(state="visible", timeout=WAIT_MS)
+    open_tab(page, "features", FEATURES)
 
 
 def _tall_and_wide(page, sidebar_px: int = 560) -> None:

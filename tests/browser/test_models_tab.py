@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, open_tab, set_theme
 from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
@@ -138,10 +138,7 @@ def _get(lab: Lab, path: str) -> Any:
 
 
 def _open_models(page) -> None:
-    if not page.locator("#griffin-sidebar").is_visible():
-        page.locator(SIDEBAR_TAB).click()
-    page.locator('#griffin-sidebar [data-griffin-tab="models"]').click()
-    page.locator(MODELS).wait_for(state="visible", timeout=WAIT_MS)
+    open_tab(page, "models", MODELS)
 
 
 def _settled_total(page) -> int:

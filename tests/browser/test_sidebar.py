@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme, show_sidebar
 from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
@@ -54,8 +54,7 @@ def _open_sidebar(page, lab_server: Lab) -> None:
             f"{names}. Is griffin-lab installed with its labextension in {sys.prefix}?\n"
             f"{lab_server.log.read_text(errors='replace')[-4000:]}"
         ) from exc
-    if not page.locator("#griffin-sidebar").is_visible():
-        tab.click()
+    show_sidebar(page)
     page.locator(STATUS_VIEW).wait_for(state="visible", timeout=WAIT_MS)
 
 

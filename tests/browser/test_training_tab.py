@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, set_theme
+from tests.browser.ui import ARTIFACTS, SIDEBAR_TAB, WAIT_MS, open_tab, set_theme
 from tests.servers import Lab, start_lab
 
 pytestmark = pytest.mark.browser
@@ -116,10 +116,7 @@ def _wait_finished(lab: Lab, job_id: str) -> dict[str, Any]:
 
 
 def _open_training(page) -> None:
-    if not page.locator("#griffin-sidebar").is_visible():
-        page.locator(SIDEBAR_TAB).click()
-    page.locator('#griffin-sidebar [data-griffin-tab="training"]').click()
-    page.locator(TRAINING).wait_for(state="visible", timeout=WAIT_MS)
+    open_tab(page, "training", TRAINING)
 
 
 def _row(job_id: str) -> str:

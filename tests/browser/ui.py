@@ -23,6 +23,29 @@ ARTIFACTS = REPO / "test-artifacts" / "browser"
 SIDEBAR_TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="griffin-sidebar"]'
 
 
+def show_sidebar(page) -> None:
+    """Make the Griffin sidebar visible. JupyterLab opens it by itself on start (the
+    ``openOnStart`` setting), and a click on its icon while it is opening closes it again:
+    so wait for it first, click its icon only when it did not come, and look again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    sidebar = page.locator("#griffin-sidebar")
+    for _ in range(3):
+        try:
+            sidebar.wait_for(state="visible", timeout=WAIT_MS // 6)
+            return
+        except PlaywrightTimeoutError:
+            page.locator(SIDEBAR_TAB).click()
+    sidebar.wait_for(state="visible", timeout=WAIT_MS)
+
+
+def open_tab(page, name: str, view: str) -> None:
+    """Show the sidebar, select the tab ``name`` and wait for its ``view`` selector."""
+    show_sidebar(page)
+    page.locator(f'#griffin-sidebar [data-griffin-tab="{name}"]').click()
+    page.locator(view).wait_for(state="visible", timeout=WAIT_MS)
+
+
 def set_theme(page, name: str, light: bool) -> None:
     """Switch JupyterLab's theme (needs ``--LabApp.expose_app_in_browser``) and wait until the
     Griffin sidebar has repainted in it."""
