@@ -61,3 +61,25 @@ def stop_processes(procs: list[Any], timeout: float = 5.0) -> int:
             continue
     psutil.wait_procs(left, timeout=5)
     return len(procs)
+
+
+def stop_tree(pid: int, timeout: float = 5.0) -> bool:
+    """Stop ``pid`` and every process below it (SIGTERM, then SIGKILL after ``timeout``);
+    True when it was running. For servers whose workers leave the process group."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    stop_processes(tree, timeout)
+    return True
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of a process's log file ("" when there is none)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

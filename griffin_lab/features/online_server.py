@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable, GriffinError, InvalidInput
-from ..local_processes import alive, free_port, port_is_free, stop_processes
+from ..local_processes import alive, free_port, log_tail, port_is_free, stop_tree
 from ..settings import Settings
 
 TOKEN_ENV = "GRIFFIN_FEATURE_SERVER_TOKEN"
@@ -265,15 +265,17 @@ class FeatureServerProcess:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise EngineUnavailable(f"The feature server exited with code {proc.returncode}"
-                                        f" while starting. Last log lines:\n{self._tail()}")
+                raise EngineUnavailable(
+                    f"The feature server exited with code {proc.returncode} while starting. "
+                    f"Last log lines:\n{log_tail(self.log_path, 20)}")
             if _ready_workers(proc.pid, self.root / "ready") >= state.workers:
                 with contextlib.suppress(httpx.HTTPError):
                     if httpx.get(state.url + HEALTH_PATH, timeout=2).status_code == 200:
                         return
             time.sleep(0.1)
-        raise EngineUnavailable(f"The feature server did not answer within "
-                                f"{READY_TIMEOUT_S:.0f} s. Last log lines:\n{self._tail()}")
+        raise EngineUnavailable(
+            f"The feature server did not answer within {READY_TIMEOUT_S:.0f} s. "
+            f"Last log lines:\n{log_tail(self.log_path, 20)}")
 
     def stop(self) -> bool:
         """Stop the running server; whether there was one."""
@@ -285,21 +287,8 @@ class FeatureServerProcess:
             return True
 
     def _stop(self, state: ServerState) -> None:
-        import psutil
-
-        try:
-            parent = psutil.Process(state.pid)
-            procs = [parent, *parent.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            procs = []
-        stop_processes(procs, timeout=10)
+        stop_tree(state.pid, timeout=10)
         self._state_file.unlink(missing_ok=True)
-
-    def _tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 def _cmdline_has(pid: int, text: str) -> bool:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable, InvalidInput, NotFound
-from ..local_processes import stop_processes
+from ..local_processes import stop_tree
 from ..registry.schemas import ModelVersionInfo
 
 HERE = Path(__file__).resolve().parent
@@ -417,12 +417,4 @@ def stop(pid: int, timeout: float = 15.0) -> bool:
     whatever is still alive after ``timeout`` is killed. Only ``pid`` and its descendants are
     touched.
     """
-    import psutil
-
-    try:
-        server = psutil.Process(pid)
-        tree = [server, *server.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return False
-    stop_processes(tree, timeout)
-    return True
+    return stop_tree(pid, timeout)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from ..db import Database
 from ..db.base import utcnow
 from ..errors import Conflict, EngineUnavailable, InvalidInput, NotFound
-from ..local_processes import alive, free_port, port_is_free, stop_processes
+from ..local_processes import alive, free_port, log_tail, port_is_free, stop_processes
 from ..monitoring.files import request_log_dir
 from ..registry.service import RegistryService, split_ref
 from ..settings import Settings
@@ -134,7 +134,7 @@ class ServingService:
             bento.wait_ready(f"http://127.0.0.1:{port}", READY_TIMEOUT_S, process=proc)
         except Exception as exc:
             _stop_process(proc.pid, marker)
-            tail = _tail(log_path)
+            tail = log_tail(log_path)
             with self.db.session(write=True) as session:
                 failed = session.get(ProcessRow, row.id)
                 failed.status, failed.error = "failed", f"{exc}\n{tail}"[-4000:]
@@ -552,10 +552,3 @@ def _stop_process(pid: int | None, marker: str) -> None:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     stop_processes(orphans)
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
